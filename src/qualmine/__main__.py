@@ -1,0 +1,5 @@
+"""`python -m qualmine`."""
+
+from qualmine.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Pure analysis functions: frequencies, crosstabs, co-occurrence, agreement, significance."""

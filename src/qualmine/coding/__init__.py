@@ -1,0 +1,1 @@
+"""Coding: manual tagging, done-marks, memos; the auto-coders by name."""

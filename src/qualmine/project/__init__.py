@@ -1,0 +1,1 @@
+"""The project folder: settings, coder identity, importing, coding files."""

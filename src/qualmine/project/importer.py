@@ -1,0 +1,317 @@
+"""Importing transcripts into a project: expand paths, parse, segment, store, re-anchor.
+
+Every file is read and checked before anything is written, so a bad file leaves the
+project as it was. Each document is then stored in its own transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qualmine.errors import InputFileError
+from qualmine.models import ParsedDocument, Turn
+from qualmine.parsing import READERS, decode_bytes, read_transcripts, segment_turns
+from qualmine.project.config import Project
+from qualmine.storage import transaction
+from qualmine.storage.audit import now, record
+from qualmine.storage.codings import CodingFilter, read_codings, reanchor, update_coding
+from qualmine.storage.documents import (
+    content_hash,
+    document_segments,
+    insert_document,
+    set_case_attributes,
+)
+
+Progress = Callable[[int, int, str], None]
+_SKIPPED_NAMES = ("readme",)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did.
+
+    Attributes:
+        added: names of new documents.
+        updated: names of documents whose text changed and was re-imported.
+        unchanged: names of documents already stored with the same content.
+        skipped: (path, reason) for files a folder import passed over.
+        orphaned: ids of codings that could not be re-anchored in changed documents.
+        moved: ids of codings re-anchored at new offsets.
+        encodings: document name -> encoding used.
+        cases_with_attributes: how many cases got attributes.
+    """
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+    orphaned: tuple[int, ...] = ()
+    moved: tuple[int, ...] = ()
+    encodings: dict[str, str] = field(default_factory=dict)
+    cases_with_attributes: int = 0
+
+
+def expand_paths(
+    project: Project, paths: Sequence[str]
+) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to import from files, folders and globs, and what a folder import skipped."""
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    sidecars = project.sidecar_files()
+    for given in paths:
+        matches = sorted(glob.glob(given, recursive=True)) if glob.has_magic(given) else [given]
+        if not matches:
+            raise InputFileError(given, "no file matches this pattern", "check the path")
+        for match in matches:
+            path = Path(match)
+            if path.is_dir():
+                found, passed = _folder_files(path, sidecars)
+                files.extend(found)
+                skipped.extend(passed)
+            elif glob.has_magic(given):
+                reason = _skip_reason(path, sidecars)
+                if reason:
+                    skipped.append((str(path), reason))
+                else:
+                    files.append(path)
+            else:
+                files.append(path)
+    unique = list(dict.fromkeys(files))
+    return unique, skipped
+
+
+def _folder_files(folder: Path, sidecars: set[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    found: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or any(p.startswith(".") for p in path.relative_to(folder).parts):
+            continue
+        reason = _skip_reason(path, sidecars)
+        if reason:
+            skipped.append((str(path), reason))
+        else:
+            found.append(path)
+    return found, skipped
+
+
+def _skip_reason(path: Path, sidecars: set[Path]) -> str:
+    if path.name.lower().startswith(_SKIPPED_NAMES):
+        return "README file"
+    if path.resolve() in sidecars:
+        return "named in qualmine.toml (participants, codebook, codings or findings)"
+    if path.suffix.lower() not in READERS:
+        return f"not a transcript format ({path.suffix or 'no extension'})"
+    return ""
+
+
+def read_attributes(path: Path) -> dict[str, dict[str, str]]:
+    """Case attributes from a participants CSV: the first column (or `case`) names the case.
+
+    Raises:
+        InputFileError: unreadable file, no header, or a row without a case id.
+    """
+    if not path.is_file():
+        raise InputFileError(path, "participants file not found", "check the path in qualmine.toml")
+    text, _ = decode_bytes(path.read_bytes(), str(path))
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise InputFileError(
+            path, "no header row", "the first row names the columns, e.g. case,age_band"
+        )
+    names = [n.strip() for n in reader.fieldnames]
+    key = next((n for n in names if n.lower() in ("case", "participant", "id")), names[0])
+    out: dict[str, dict[str, str]] = {}
+    for line, row in enumerate(reader, start=2):
+        clean = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        case = clean.pop(key, "")
+        if not case:
+            raise InputFileError(
+                f"{path}:{line}", f"row has no {key!r} value", "fill it in or remove the row"
+            )
+        out[case] = clean
+    return out
+
+
+def _apply_case_metadata(doc: ParsedDocument) -> ParsedDocument:
+    """Map the sole participant speaker to the case that the metadata names."""
+    case = str(doc.metadata.get("case", "") or "")
+    speakers = {t.speaker for t in doc.turns if t.speaker_role == "participant"}
+    if not case or len(speakers) != 1:
+        return doc
+    turns = tuple(
+        replace(t, case=case) if t.speaker_role == "participant" else t for t in doc.turns
+    )
+    return replace(doc, turns=turns)
+
+
+_SPEAKER_COLUMNS = ("speaker", "pseudonym", "label", "name")
+
+
+def _apply_speaker_cases(doc: ParsedDocument, by_speaker: dict[str, str]) -> ParsedDocument:
+    """Map participant speakers to cases through the participants file's speaker column."""
+    if not by_speaker:
+        return doc
+    turns = tuple(
+        replace(t, case=by_speaker[t.speaker])
+        if t.speaker_role == "participant" and t.speaker in by_speaker and t.case == t.speaker
+        else t
+        for t in doc.turns
+    )
+    return replace(doc, turns=turns)
+
+
+def speaker_cases(case_attrs: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Speaker label -> case, from a speaker/pseudonym/label/name column of the participants."""
+    out: dict[str, str] = {}
+    for case, attrs in case_attrs.items():
+        for column in _SPEAKER_COLUMNS:
+            if attrs.get(column):
+                out[attrs[column]] = case
+                break
+    return out
+
+
+def _parse_all(
+    project: Project, files: Sequence[Path], by_speaker: dict[str, str] | None = None
+) -> list[ParsedDocument]:
+    docs: list[ParsedDocument] = []
+    for path in files:
+        roles = dict(project.config.roles)
+        roles.update(project.config.document_roles.get(path.stem, {}))
+        parsed = read_transcripts(path, max_chars=project.config.max_chars, roles=roles or None)
+        docs.extend(_apply_speaker_cases(_apply_case_metadata(d), by_speaker or {}) for d in parsed)
+    seen: dict[str, str] = {}
+    for doc in docs:
+        if doc.name in seen:
+            raise InputFileError(
+                doc.source,
+                f"document name {doc.name!r} is also used by {seen[doc.name]}",
+                "rename one of the files",
+            )
+        seen[doc.name] = doc.source
+    return docs
+
+
+def import_transcripts(
+    project: Project,
+    paths: Sequence[str],
+    *,
+    attributes: Path | None = None,
+    coder: str = "unknown",
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import transcripts (files, folders, globs) into the project.
+
+    Raises:
+        InputFileError: a file cannot be read; nothing has been written.
+    """
+    files, skipped = expand_paths(project, paths)
+    attr_path = attributes or (
+        project.path(project.config.participants) if project.config.participants else None
+    )
+    case_attrs = read_attributes(attr_path) if attr_path else {}
+    docs = _parse_all(project, files, speaker_cases(case_attrs))
+    conn = project.connect()
+    try:
+        report = _store_all(conn, docs, coder, progress)
+        with transaction(conn):
+            n = _store_attributes(conn, docs, case_attrs)
+    finally:
+        conn.close()
+    return replace(report, skipped=tuple(skipped), cases_with_attributes=n)
+
+
+def _store_all(
+    conn: sqlite3.Connection, docs: Sequence[ParsedDocument], coder: str, progress: Progress | None
+) -> ImportReport:
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    orphaned: list[int] = []
+    moved: list[int] = []
+    for i, doc in enumerate(docs):
+        if progress:
+            progress(i, len(docs), doc.name)
+        row = conn.execute(
+            "SELECT id, content_hash FROM documents WHERE name = ?", (doc.name,)
+        ).fetchone()
+        if row and row[1] == content_hash(doc.text):
+            unchanged.append(doc.name)
+            continue
+        segments = segment_turns(doc.text, doc.turns)
+        with transaction(conn):
+            doc_id = insert_document(
+                conn, doc, segments, imported=now(), replace_id=row[0] if row else None
+            )
+            if row:
+                lost, shifted = _reanchor_document(conn, doc_id, doc.text)
+                orphaned.extend(lost)
+                moved.extend(shifted)
+            record(
+                conn,
+                coder=coder,
+                command="import",
+                action="update" if row else "add",
+                target=doc.name,
+                payload={"source": doc.source, "hash": content_hash(doc.text)},
+            )
+        (updated if row else added).append(doc.name)
+    if progress:
+        progress(len(docs), len(docs), "")
+    encodings = {d.name: d.encoding for d in docs}
+    return ImportReport(
+        tuple(added), tuple(updated), tuple(unchanged), (), tuple(orphaned), tuple(moved), encodings
+    )
+
+
+def _reanchor_document(
+    conn: sqlite3.Connection, doc_id: int, text: str
+) -> tuple[list[int], list[int]]:
+    lost: list[int] = []
+    shifted: list[int] = []
+    for coding in read_codings(conn, CodingFilter(document_ids=(doc_id,))):
+        if coding.status == "orphaned":
+            continue
+        moved = reanchor(text, coding)
+        if moved == coding:
+            continue
+        update_coding(conn, moved)
+        (lost if moved.status == "orphaned" else shifted).append(coding.id)
+    return lost, shifted
+
+
+def _store_attributes(
+    conn: sqlite3.Connection,
+    docs: Sequence[ParsedDocument],
+    case_attrs: dict[str, dict[str, str]],
+) -> int:
+    merged: dict[str, dict[str, str]] = {}
+    for doc in docs:
+        for case, attrs in doc.case_attributes.items():
+            merged.setdefault(case, {}).update(attrs)
+    for case, attrs in case_attrs.items():
+        merged.setdefault(case, {}).update(attrs)
+    for case, attrs in sorted(merged.items()):
+        set_case_attributes(conn, case, attrs)
+    return len(merged)
+
+
+def participant_turns(turns: Sequence[Turn]) -> list[Turn]:
+    """The participants' turns only."""
+    return [t for t in turns if t.speaker_role == "participant"]
+
+
+__all__ = [
+    "ImportReport",
+    "import_transcripts",
+    "expand_paths",
+    "read_attributes",
+    "document_segments",
+    "participant_turns",
+]
