@@ -124,7 +124,7 @@ def test_one_load_reports_every_problem_with_its_line() -> None:
         ("56: code mood: ", "color is empty: quote it"),
     ]
     assert len(problems) == len(expected), "\n".join(problems)
-    for problem, (where, what) in zip(problems, expected):
+    for problem, (where, what) in zip(problems, expected, strict=True):
         assert problem.startswith(f"{MALFORMED}:{where}{what}"), problem
     assert str(MALFORMED) in str(caught.value) and "16 problems" in str(caught.value)
 

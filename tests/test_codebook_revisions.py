@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -19,7 +20,15 @@ from qualmine.errors import CodebookError
 from qualmine.models import ChangelogEntry
 
 FULL = Path(__file__).parent / "data" / "codebooks" / "full.yaml"
-WHO = {"coder": "bob", "reason": "round 3", "date": "2026-11-26"}
+
+
+class _Who(TypedDict):
+    coder: str
+    reason: str
+    date: str
+
+
+WHO: _Who = {"coder": "bob", "reason": "round 3", "date": "2026-11-26"}
 
 
 @pytest.fixture
@@ -67,7 +76,9 @@ def test_rename_of_a_nested_code_keeps_everything_else_byte_for_byte(codebook: P
     revision = rename_code(codebook, "trust.online", "trust.web", **WHO)
     after = codebook.read_text(encoding="utf-8")
     _check_written(codebook, revision, "rename", "trust.online -> trust.web")
-    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    changed = [
+        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=False) if a != b
+    ]
     assert changed == [("      - id: trust.online", "      - id: trust.web")]
     children = load_codebook(codebook).children("trust.web")
     assert [c.id for c in children] == ["trust.online.trusts", "trust.online.distrusts"]

@@ -23,6 +23,7 @@ COMMANDS = {
     "done": "qualmine.cli.coding_commands:done",
     "run": "qualmine.cli.run_command:run",
     "code": "qualmine.cli.auto_commands:code",
+    "review": "qualmine.cli.review:review",
     "evaluate": "qualmine.cli.auto_commands:evaluate",
 }
 

@@ -47,12 +47,11 @@ def validate(ctx: click.Context, file: Path | None, strict: bool) -> None:
     from qualmine.codebook import validate_codebook
 
     path = file if file is not None else _project_codebook(ctx)
-    report = validate_codebook(path)
+    report = validate_codebook(path, strict=strict)
     for warning in report.warnings:
-        err_console.print(f"warning: {warning}", markup=False)
-    problems = list(report.errors) + (list(report.warnings) if strict else [])
-    if problems:
-        raise CodebookError(path, problems)
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if report.errors:
+        raise CodebookError(path, list(report.errors))
     assert report.codebook is not None
     cb = report.codebook
     console.print(f"{path}: valid, {len(cb.codes)} codes, version {cb.version}", markup=False)

@@ -23,7 +23,7 @@ class TextFormat:
 
 
 def read_codebook_text(path: Path) -> tuple[str, TextFormat]:
-    """The file's text with ``\\n`` line ends, and how it was stored.
+    """The file's text with newline line ends, and how it was stored.
 
     Raises:
         InputFileError: the file cannot be read or is not UTF-8.
@@ -36,7 +36,7 @@ def read_codebook_text(path: Path) -> tuple[str, TextFormat]:
 
 
 def decode_text(data: bytes, path: Path) -> tuple[str, TextFormat]:
-    """Decode UTF-8 bytes (with or without BOM) to text with ``\\n`` line ends."""
+    """Decode UTF-8 bytes (with or without BOM) to text with newline line ends."""
     bom = data.startswith(_BOM)
     try:
         text = data[len(_BOM) if bom else 0 :].decode("utf-8")

@@ -107,7 +107,7 @@ def _vocab() -> Vocab:
 
 
 def _one_line(message: str) -> str:
-    """spaCy's multi-line report as ``token N ATTR: what is wrong``, one clause per attribute."""
+    """Condense spaCy's report to ``token N ATTR: problem``, one clause per attribute."""
     found: dict[str, list[str]] = {}
     for line in message.splitlines():
         if not line.startswith("- [pattern -> ") or "] " not in line:

@@ -171,14 +171,14 @@ def _read_code(
         code_out.error(
             ids[0], f"invalid id '{code_id}': use only lower case letters, digits, '_', '-' and '.'"
         )
-    if "name" not in pairs:
-        code_out.error(node, "missing name")
     fields: dict[str, Any] = {"name": ""}
     fields.update(
         (key, FIELD_READERS[key](value, key, code_out))
         for key, (_, value) in pairs.items()
         if key in FIELD_READERS
     )
+    if not fields["name"]:
+        code_out.error(pairs["name"][1] if "name" in pairs else node, "missing name")
     parent, parent_line = _read_parent(pairs, nesting, code_out)
     draft = DraftCode(
         code=Code(id=code_id or NO_ID, parent=parent, line=line_of(node), **fields),

@@ -27,6 +27,7 @@ class LayoutError(Exception):
     """The file is laid out in a way a revision cannot edit in place (flow-style lists)."""
 
     def __init__(self, node: Node, code_id: str | None, message: str) -> None:
+        """Record where the layout problem is."""
         super().__init__(message)
         self.line = line_of(node)
         self.code_id = code_id
