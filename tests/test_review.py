@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from small_project import add_keyword_suggestions, make_small_project
 
 from qualmine.cli.review.screen import ReviewScreen
 from qualmine.coding.review import ReviewSession, accept_above
 from qualmine.project.config import find_project
 from qualmine.storage.codings import CodingFilter, read_codings
+from small_project import add_keyword_suggestions, make_small_project
 
 
 @pytest.fixture

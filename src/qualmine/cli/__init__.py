@@ -24,6 +24,7 @@ COMMANDS = {
     "run": "qualmine.cli.run_command:run",
     "code": "qualmine.cli.auto_commands:code",
     "review": "qualmine.cli.review:review",
+    "joint": "qualmine.cli.mixed_commands:joint",
     "evaluate": "qualmine.cli.auto_commands:evaluate",
 }
 

@@ -30,6 +30,7 @@ _KNOWN_KEYS = {
     "max_chars",
     "transcription_marks",
     "surveys",
+    "notice",
 }
 
 
@@ -48,6 +49,8 @@ class ProjectConfig:
         report_coder: the coder whose codings feed the report.
         max_chars: documents longer than this are refused.
         transcription_marks: extra marks (regular expressions) to leave out of matching.
+        notice: a statement every report and table carries about the data (for example
+            that transcripts are illustrative).
         roles: speaker label -> speaker_role, for every document.
         document_roles: document name -> (speaker label -> speaker_role).
     """
@@ -62,6 +65,7 @@ class ProjectConfig:
     report_coder: str = ""
     max_chars: int = DEFAULT_MAX_CHARS
     transcription_marks: tuple[str, ...] = ()
+    notice: str = ""
     roles: dict[str, str] = field(default_factory=dict)
     document_roles: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -152,6 +156,7 @@ def _config_from(section: dict[str, Any], roles: dict[str, Any]) -> ProjectConfi
         report_coder=str(section.get("report_coder", "")),
         max_chars=int(section.get("max_chars", DEFAULT_MAX_CHARS)),
         transcription_marks=tuple(_strings(section, "transcription_marks")),
+        notice=str(section.get("notice", "")),
         roles=flat,
         document_roles=per_doc,
     )
