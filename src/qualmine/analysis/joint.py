@@ -217,3 +217,12 @@ def joint_display(
     if project.config.notice:
         meta["data"] = project.config.notice
     return joint_table(joint_rows(corpus, chosen), meta)
+
+
+def survey_tables(project: Project, findings_path: Path | None = None) -> list[Table]:
+    """Tables for the findings that say how to compute them from survey data."""
+    path = findings_path or project.path(project.config.findings)
+    from qualmine.analysis.survey import survey_table
+
+    return [survey_table(f.id, f.compute, path.parent) for f in load_findings(path).findings
+            if f.compute]

@@ -38,7 +38,8 @@ def joint(
     \b
         qualmine joint --findings findings/findings.yaml -o joint.xlsx
     """
-    from qualmine.analysis.joint import joint_display
+    from qualmine.analysis.joint import joint_display, survey_tables
 
-    table = joint_display(current_project(ctx), findings_path, coder=coder, include_all=include_all)
-    emit_tables([table], fmt, output)
+    project = current_project(ctx)
+    table = joint_display(project, findings_path, coder=coder, include_all=include_all)
+    emit_tables([table, *survey_tables(project, findings_path)], fmt, output)
