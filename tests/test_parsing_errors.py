@@ -171,6 +171,12 @@ def test_zip_bomb_docx_is_refused(tmp_path: Path) -> None:
         ("list.md", "---\n- a\n- b\n---\nQ: hi\n", "front matter on line 2 is not a mapping"),
         ("role.md", "---\nroles: {Ann: boss}\n---\nAnn: hi\n", "unknown role 'boss'"),
         ("attrs.md", "---\nattributes: {x: 1}\n---\n" + "Ann: hi?\nBo: a\nCy: b\n" * 2, "2 cases"),
+        ("case.md", "---\ncase: P1\n---\n" + "Q: hi?\nAnn: a\nBo: b\n" * 2, "2 participant"),
+        (
+            "cases.md",
+            "---\ncases: {Ann Lea: P1}\n---\nQ: hi?\nAnn Lee: a\n",
+            "no speaker 'Ann Lea'",
+        ),
         ("cue.vtt", "WEBVTT\n\nno timing here\njust text\n", "line 3: a cue without a timing"),
         ("head.vtt", "00:00:01.000 --> 00:00:02.000\nhi\n", "must start with WEBVTT"),
         ("cue.srt", "1\nnot a time\nhello\n", "line 1: a cue without a timing"),
@@ -180,6 +186,17 @@ def test_malformed_structure_names_the_place(
     tmp_path: Path, name: str, content: str, problem: str
 ) -> None:
     assert problem in _error(_write(tmp_path, name, content.encode()))
+
+
+def test_yaml_alias_bomb_and_deep_nesting_are_refused(tmp_path: Path) -> None:
+    bomb = "---\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    for name, previous in zip("bcdefghi", "abcdefgh", strict=True):
+        bomb += f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+    bomb += "---\nQ: hi\n"
+    message = _error(_write(tmp_path, "bomb.md", bomb.encode()))
+    assert "front matter line 3: YAML aliases (*name) are not allowed" in message
+    deep = "---\na: " + "[" * 5000 + "]" * 5000 + "\n---\nQ: hi\n"
+    assert "nested too deeply" in _error(_write(tmp_path, "deep.md", deep.encode()))
 
 
 def test_bad_roles_argument(tmp_path: Path) -> None:

@@ -155,6 +155,17 @@ def test_title_line_names_the_interviewee_who_speaks_first() -> None:
     assert roles == {"Gwen Ashby": "participant", "Paul Ferreira": "interviewer"}
 
 
+def test_header_naming_the_interviewer_is_not_a_title(tmp_path: Path) -> None:
+    path = tmp_path / "header.txt"
+    path.write_text(
+        "# Interviewer: Ann Lee\n\nBo Chen: Shall I start?\n\nAnn Lee: Please.\n\n"
+        "Bo Chen: I grew up here.\n\nAnn Lee: Where exactly?\n",
+        encoding="utf-8",
+    )
+    roles = {t.speaker: t.speaker_role for t in _one(path).turns}
+    assert roles == {"Ann Lee": "interviewer", "Bo Chen": "participant"}
+
+
 def test_prose_colons_inside_turns_are_not_labels() -> None:
     document = _one(FIXTURES / "prose_colons.txt")
     assert [t.speaker for t in document.turns] == [
@@ -307,6 +318,28 @@ def test_docx_bold_and_colon_labels_with_core_properties(tmp_path: Path) -> None
         "header": "Warehouse study",
     }
     assert document.name == "warehouse"
+
+
+def test_docx_bold_label_paragraphs(tmp_path: Path) -> None:
+    word = docx.Document()
+    pairs = [
+        ("Mia Ortiz", "Why nights, Mr Park?"),
+        ("Lee Park", "Money."),
+        ("Mia Ortiz", "Only that?"),
+        ("Background", "He laughs."),
+        ("Lee Park", "Yes."),
+    ]
+    for label, text in pairs:
+        word.add_paragraph().add_run(label).bold = True
+        word.add_paragraph(text)
+    word.save(str(tmp_path / "bold.docx"))
+    document = _one(tmp_path / "bold.docx")
+    assert [(s, r, x) for s, r, _, _, x in _table(document)] == [
+        ("Mia Ortiz", "interviewer", "Why nights, Mr Park?"),
+        ("Lee Park", "participant", "Money."),
+        ("Mia Ortiz", "interviewer", "Only that?\n\nBackground\n\nHe laughs."),
+        ("Lee Park", "participant", "Yes."),
+    ]
 
 
 def test_docx_table_rows_are_turns(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from qualmine.parsing.decoding import decode_bytes, normalize_text
 from qualmine.parsing.loading import ReadOptions
 from qualmine.parsing.marks import TRANSCRIPTION_MARKS, mark_spans, strip_marks
 from qualmine.parsing.plaintext import read_plain_text
-from qualmine.parsing.roles import infer_roles
 from qualmine.parsing.segmentation import segment_turns
 from qualmine.parsing.subtitles import read_srt, read_vtt
 from qualmine.parsing.table import read_transcript_table
@@ -37,7 +36,6 @@ __all__ = [
     "ReadOptions",
     "Reader",
     "decode_bytes",
-    "infer_roles",
     "mark_spans",
     "normalize_text",
     "read_transcripts",

@@ -10,9 +10,11 @@ ignore case):
   case, ``{age_band: 30-39}``.
 
 Every participant turn has a case: the ``cases`` entry for its speaker; else ``case``
-when the document has one participant speaker; else the speaker label, except that a
-bare role word (``User``, ``Respondent``, ``A``) or no label at all gives the document
-name, so that the ``User`` of one interview is not the ``User`` of the next.
+(an error when several participant speakers lack a ``cases`` entry); else the speaker
+label, except that a bare role word (``User``, ``Respondent``, ``A``) or no label at all
+gives the document name, so that the ``User`` of one interview is not the ``User`` of
+the next. A ``cases`` key that names no speaker is an error (a typo would otherwise
+file the turns under the wrong case).
 """
 
 from __future__ import annotations
@@ -59,18 +61,7 @@ def build_document(
     Raises:
         InputFileError: a role or case in the metadata or ``roles`` is malformed.
     """
-    hints = RoleHints(
-        roles={
-            **_role_map(_get(metadata, "roles"), source, "roles"),
-            **_role_map(roles, source, ""),
-        },
-        interviewers=tuple(_names(metadata, ("interviewer", "interviewers"))),
-        participants=tuple(
-            _names(metadata, ("participant", "participants", "interviewee", "interviewees"))
-        ),
-        header=tuple(header),
-    )
-    speaker_roles = infer_roles(text, turns, hints)
+    speaker_roles = infer_roles(text, turns, _hints(metadata, roles, header, source))
     cases = _cases(metadata, turns, speaker_roles, name, source)
     built = tuple(
         Turn(
@@ -92,6 +83,25 @@ def build_document(
         case_attributes=_attributes(metadata, sorted(set(cases.values())), source),
         encoding=encoding,
         source=source,
+    )
+
+
+def _hints(
+    metadata: Mapping[str, Any],
+    roles: Mapping[str, str] | None,
+    header: Sequence[str],
+    source: str,
+) -> RoleHints:
+    return RoleHints(
+        roles={
+            **_role_map(_get(metadata, "roles"), source, "roles"),
+            **_role_map(roles, source, ""),
+        },
+        interviewers=tuple(_names(metadata, ("interviewer", "interviewers"))),
+        participants=tuple(
+            _names(metadata, ("participant", "participants", "interviewee", "interviewees"))
+        ),
+        header=tuple(header),
     )
 
 
@@ -140,29 +150,54 @@ def _cases(
     name: str,
     source: str,
 ) -> dict[str, str]:
-    participants = [s for s in dict.fromkeys(t.speaker for t in turns) if roles[s] == "participant"]
-    mapped = _get(metadata, "cases")
-    if mapped is not None and not isinstance(mapped, Mapping):
-        raise InputFileError(
-            source, "metadata key 'cases' must map speakers to case names", "e.g. {Ann Lee: P03}"
-        )
-    given: dict[str, str] = {}
-    for label, case in (mapped or {}).items():
-        speaker = match_speaker(str(label), participants)
-        if speaker is not None:
-            given[speaker] = str(case)
+    speakers = list(dict.fromkeys(t.speaker for t in turns))
+    participants = [s for s in speakers if roles[s] == "participant"]
+    given = _given_cases(_get(metadata, "cases"), speakers, source)
+    given = {s: case for s, case in given.items() if s in participants}
     single = _get(metadata, "case")
+    if single is not None and len(participants) > 1 and set(given) != set(participants):
+        raise InputFileError(
+            source,
+            f"metadata key 'case' names one case, but the document has "
+            f"{len(participants)} participant speakers ({_listed(participants)})",
+            "map each speaker to a case with cases: {Speaker: P03}",
+        )
     cases = {}
     for speaker in participants:
         if speaker in given:
             cases[speaker] = given[speaker]
-        elif single is not None and len(participants) == 1:
+        elif single is not None:
             cases[speaker] = str(single)
         elif not speaker or _is_bare_role(speaker):
             cases[speaker] = name
         else:
             cases[speaker] = speaker
     return cases
+
+
+def _given_cases(mapped: Any, speakers: Sequence[str], source: str) -> dict[str, str]:
+    if mapped is None:
+        return {}
+    if not isinstance(mapped, Mapping):
+        raise InputFileError(
+            source, "metadata key 'cases' must map speakers to case names", "e.g. {Ann Lee: P03}"
+        )
+    given: dict[str, str] = {}
+    for label, case in mapped.items():
+        speaker = match_speaker(str(label), speakers)
+        if speaker is None:
+            raise InputFileError(
+                source,
+                f"metadata key 'cases': no speaker {str(label)!r} (speakers: {_listed(speakers)})",
+                "check the spelling",
+            )
+        given[speaker] = str(case)
+    return given
+
+
+def _listed(speakers: Sequence[str]) -> str:
+    shown = ", ".join(repr(s) for s in speakers[:5])
+    return shown + (", ..." if len(speakers) > 5 else "") if speakers else "none"
 
 
 def _is_bare_role(speaker: str) -> bool:

@@ -6,17 +6,17 @@ A label is a short name at the start of a line followed by a colon (``Jane Doe: 
 
 Prose such as ``Note: ...`` also looks like that, so a candidate is accepted only when it
 is a role word (``Interviewer``, ``User``, ``Q``), carries a time code or bold colon, is a
-name used as a label at least twice, or, seen once, is a plain personal name with speech
-on the same line whose words occur again in the text (a surname, say) in a transcript
-whose other speakers are named people. Indented lines are continuation paragraphs, not
-labels, unless every candidate in the file is indented.
+name used as a label at least twice, or, seen once, is a plain personal name (with speech
+on the same line, or bold on a line of its own) whose words occur again in the text (a
+surname, say) in a transcript whose other speakers are named people. Indented lines are
+continuation paragraphs, not labels, unless every candidate in the file is indented.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 
@@ -67,6 +67,7 @@ _BOLD_LABEL = re.compile(
     rf"(?:[\[(](?P<ts2>{_TS})[\])])?[ \t]*(?P<c2>:)?[ \t]*"
 )
 _TRAILING_NUMBER = re.compile(r"[ \t]*\d+$")
+_NO_BOLD: Mapping[int, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +175,7 @@ def _accepted_alone(match: LabelMatch, count: int) -> bool:
 def _plain_name(match: LabelMatch) -> bool:
     first = match.label.split()[0].casefold()
     return (
-        match.form == "colon"
-        and match.has_speech
+        (match.form == "colon" and match.has_speech or match.form == "bold_line")
         and first not in _FUNCTION_WORDS
         and _is_speaker_name(match.label)
     )
@@ -218,14 +218,16 @@ def iter_lines(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
 
 
 def split_turns(
-    text: str, start: int = 0, strong: Collection[int] = ()
+    text: str, start: int = 0, bold: Mapping[int, str] = _NO_BOLD
 ) -> tuple[list[RawTurn], int]:
     """Split labelled text into turns.
 
     Args:
         text: the document text.
         start: where the transcript starts (after any front matter).
-        strong: offsets of lines whose label is certain (bold in a Word file).
+        bold: lines known to start with a bold label (in a Word file), by offset:
+            ``"bold_colon"`` for ``Label: speech``, ``"bold_line"`` for a line that is
+            only the label.
 
     Returns:
         The turns (speech spans, labels excluded, empty turns dropped) and the offset
@@ -234,8 +236,12 @@ def split_turns(
     matches: dict[int, LabelMatch] = {}
     for offset, line in iter_lines(text, start):
         found = match_label(line)
+        if bold.get(offset) == "bold_line":
+            found = LabelMatch(line.strip(), len(line), "bold_line", False, False)
+        elif found is not None and offset in bold:
+            found = replace(found, form="bold_colon")
         if found is not None:
-            matches[offset] = replace(found, form="bold_colon") if offset in strong else found
+            matches[offset] = found
     keys = select_labels(matches, text)
     if not keys:
         return _unlabelled(text, start)

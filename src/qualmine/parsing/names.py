@@ -42,6 +42,12 @@ _PARTICIPANT_STATEMENTS = tuple(
     )
 )
 _TITLE_SEPARATOR = re.compile(r"\s+[—–-]\s+|:\s+")
+# "Interviewer: Ann Lee" or "Recorded by: Ann Lee" is not a title naming the interviewee.
+_NOT_A_TITLE = re.compile(
+    r"\b(?:interviewers?|moderators?|facilitators?|hosts?|by|date|recorded|location|place"
+    r"|transcribed|transcriber|notes?)\s*$",
+    re.IGNORECASE,
+)
 _NAME_LIST_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*|\s*&\s*")
 
 
@@ -111,7 +117,7 @@ def _names_in(pattern: re.Pattern[str], text: str) -> list[str]:
 def title_names(title: str) -> list[str]:
     """Names after the last dash of a title line (``Project — Jane Doe`` -> Jane Doe)."""
     parts = _TITLE_SEPARATOR.split(title.strip())
-    if len(parts) < 2:
+    if len(parts) < 2 or _NOT_A_TITLE.search(parts[-2]):
         return []
     tail = parts[-1].strip()
     if not re.fullmatch(rf"{_NAME}(?:(?:\s*,\s*|\s+and\s+|\s*&\s*){_NAME})*", tail):

@@ -11,16 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from qualmine.errors import InputFileError
 from qualmine.models import ParsedDocument
 from qualmine.parsing.documents import build_document
-from qualmine.parsing.labels import header_lines, iter_lines, split_turns
+from qualmine.parsing.frontmatter import split_front_matter
+from qualmine.parsing.labels import header_lines, split_turns
 from qualmine.parsing.loading import ReadOptions, load_text
-
-_FENCE = "---"
-_FENCE_ENDS = ("---", "...")
 
 
 def read_plain_text(path: Path, data: bytes, options: ReadOptions) -> list[ParsedDocument]:
@@ -76,51 +71,3 @@ def parse_plain_text(
         roles=options.roles,
         header=header,
     )
-
-
-def split_front_matter(text: str, source: str, where: str = "") -> tuple[dict[str, Any], int]:
-    """Read YAML front matter between ``---`` lines at the very top.
-
-    Returns:
-        The front matter (empty without one) and the offset where the rest begins.
-
-    Raises:
-        InputFileError: the block is never closed, is not valid YAML or not a mapping;
-            the message names the line.
-    """
-    lines = iter_lines(text)
-    first = next(lines, (0, ""))[1]
-    if first.rstrip() != _FENCE:
-        return {}, 0
-    for offset, line in lines:
-        if line.rstrip() in _FENCE_ENDS:
-            block = text[len(first) + 1 : offset]
-            return _load_yaml(block, source, where, 2), min(offset + len(line) + 1, len(text))
-    raise InputFileError(
-        source,
-        f"{where}front matter opened on line 1 is never closed",
-        "end it with a line of three dashes (---)",
-    )
-
-
-def _load_yaml(block: str, source: str, where: str, first_line: int) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(block)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = first_line + (mark.line if mark is not None else 0)
-        problem = " ".join(str(getattr(error, "problem", None) or "invalid YAML").split())
-        raise InputFileError(
-            source,
-            f"{where}front matter line {line}: {problem}",
-            "fix the YAML between the --- lines",
-        ) from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise InputFileError(
-            source,
-            f"{where}front matter on line {first_line} is not a mapping",
-            "write key: value lines between the --- lines",
-        )
-    return loaded

@@ -7,7 +7,7 @@ Evidence is weighed in this order, the first that decides a speaker wins:
    then ``interviewer(s):`` and ``participant(s):`` / ``interviewee(s):`` name lists;
 3. labels that are role words (``Interviewer``, ``Q``, ``AI``; ``Respondent``, ``A``, ``User``);
 4. statements in the header and the first two turns ("The interviewer is X, assisted by Y",
-   "interviewed by X", "I'm interviewing Z", "this interview with Z") and a title line
+   "interviewed by X", "I'm interviewing Z", "this interview with Z"), then a title line
    ending in a name ("Oral History Project — Z");
 5. the shape of the talk: if nobody is an interviewer yet, the speaker with the highest
    share of turns ending in "?" (the first speaker gets a small bonus); if nobody is a
@@ -70,6 +70,8 @@ def infer_roles(text: str, turns: Sequence[RawTurn], hints: RoleHints) -> dict[s
         if label_role is not None:
             roles.setdefault(speaker, label_role)
     _assign_names(roles, speakers, _statements(text, turns, hints.header))
+    if hints.header:
+        _assign_names(roles, speakers, [(n, "participant") for n in title_names(hints.header[0])])
     _assign_by_questions(roles, speakers, _question_shares(text, turns))
     return roles
 
@@ -93,8 +95,6 @@ def _statements(
 ) -> list[tuple[str, str]]:
     opening = [text[t.start : min(t.end, t.start + _OPENING_CHARS)] for t in turns[:_OPENING_TURNS]]
     interviewers, participants = stated_names([*header, *opening])
-    if header:
-        participants.extend(title_names(header[0]))
     return [(n, "interviewer") for n in interviewers] + [(n, "participant") for n in participants]
 
 

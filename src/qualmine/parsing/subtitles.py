@@ -16,12 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from qualmine.errors import InputFileError
 from qualmine.models import ParsedDocument
 from qualmine.parsing.cues import CueLine, cue_turns
 from qualmine.parsing.documents import build_document
+from qualmine.parsing.frontmatter import load_yaml_mapping, read_sidecar
 from qualmine.parsing.labels import normalize_timestamp
 from qualmine.parsing.loading import ReadOptions, load_text
 
@@ -64,30 +63,28 @@ def read_vtt(path: Path, data: bytes, options: ReadOptions) -> list[ParsedDocume
         if block[0].startswith("WEBVTT"):
             title = block[0][6:].strip(" \t-")
             metadata.update({"title": title} if title else {})
-            _note(metadata, block[1:])
+            _note(metadata, block[1:], source, number + 1)
         elif block[0].startswith("NOTE"):
-            _note(metadata, [block[0][4:], *block[1:]])
+            _note(metadata, [block[0][4:], *block[1:]], source, number)
         elif not block[0].startswith(("STYLE", "REGION")):
             lines.extend(_vtt_cue(block, number, source))
     return [_document(path, lines, metadata, encoding, options)]
 
 
-def _note(metadata: dict[str, Any], lines: list[str]) -> None:
-    for line in lines:
+def _note(metadata: dict[str, Any], lines: list[str], source: str, first: int) -> None:
+    for number, line in enumerate(lines, start=first):
         entry = _NOTE_ENTRY.match(line)
         if entry and entry.group("value").strip():
-            metadata[entry.group("key").strip()] = _note_value(entry.group("value").strip())
+            value = _note_value(entry.group("value").strip(), source, number)
+            metadata[entry.group("key").strip()] = value
         elif line.strip():
             notes = metadata.get("notes")
             metadata["notes"] = f"{notes}\n{line.strip()}" if notes else line.strip()
 
 
-def _note_value(value: str) -> Any:
-    if value.startswith(("{", "[")):
-        try:
-            return yaml.safe_load(value)
-        except yaml.YAMLError:
-            return value
+def _note_value(value: str, source: str, line: int) -> Any:
+    if value.startswith("{"):
+        return load_yaml_mapping(value, source, "NOTE ", line)
     return value
 
 
@@ -138,37 +135,6 @@ def read_srt(path: Path, data: bytes, options: ReadOptions) -> list[ParsedDocume
         stamp = normalize_timestamp(timing.group("start"))
         lines.extend(_lines("\n".join(block[timing_at + 1 :]), stamp, None))
     return [_document(path, lines, read_sidecar(path), encoding, options)]
-
-
-def read_sidecar(path: Path) -> dict[str, Any]:
-    """Metadata from ``<name>.yaml`` (``x.srt.yaml``) or ``<stem>.meta.yaml`` next to ``path``.
-
-    Raises:
-        InputFileError: the sidecar is not readable, not YAML or not a mapping.
-    """
-    for sidecar in (path.with_name(path.name + ".yaml"), path.with_name(path.stem + ".meta.yaml")):
-        if sidecar.is_file():
-            return _load_sidecar(sidecar)
-    return {}
-
-
-def _load_sidecar(sidecar: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(sidecar.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(sidecar, f"cannot read the metadata file: {error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = " ".join(str(getattr(error, "problem", None) or "invalid YAML").split())
-        raise InputFileError(sidecar, f"{line}{problem}", "fix the YAML metadata file") from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise InputFileError(
-            sidecar, "the metadata file is not a mapping", "write key: value lines"
-        )
-    return loaded
 
 
 def _document(

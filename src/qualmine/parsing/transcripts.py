@@ -51,13 +51,21 @@ def read_transcripts(
         raise InputFileError(
             source, f"unknown file type ({shown})", "known types: " + ", ".join(sorted(READERS))
         )
-    size = path.stat().st_size
-    if suffix != ".docx":
-        check_length(size // _MAX_BYTES_PER_CHAR, source, max_chars, at_least=True)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputFileError(source, f"cannot read the file: {error.strerror}") from None
+    data = _read_bytes(path, source, max_chars if suffix != ".docx" else None)
     if not data:
         raise InputFileError(source, "the file is empty", "give a transcript with some text")
     return reader(path, data, ReadOptions(max_chars=max_chars, roles=dict(roles or {})))
+
+
+def _read_bytes(path: Path, source: str, max_chars: int | None) -> bytes:
+    """The file's bytes; a text file too big to be under ``max_chars`` is not read at all."""
+    try:
+        if max_chars is not None:
+            size = path.stat().st_size
+            check_length(size // _MAX_BYTES_PER_CHAR, source, max_chars, at_least=True)
+        return path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise InputFileError(
+            source, f"cannot read the file ({reason})", "check its permissions"
+        ) from None

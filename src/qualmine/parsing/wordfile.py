@@ -45,13 +45,13 @@ def read_docx(path: Path, data: bytes, options: ReadOptions) -> list[ParsedDocum
     source = str(path)
     check_archive(data, source)
     document = _open(data, source)
-    text, strong = _render(document)
+    text, bold = _render(document)
     if not text.strip():
         raise InputFileError(
             source, "the Word document holds no text", "give a transcript with some text"
         )
     check_length(len(text), source, options.max_chars)
-    turns, header_end = split_turns(text, strong=strong)
+    turns, header_end = split_turns(text, bold=bold)
     header = header_lines(text, 0, header_end)
     metadata = _core_properties(document)
     if header:
@@ -134,24 +134,25 @@ def _open(data: bytes, source: str) -> Any:
         ) from None
 
 
-def _render(document: Any) -> tuple[str, set[int]]:
-    """The document text and the offsets of lines whose (bold) label is certain."""
+def _render(document: Any) -> tuple[str, dict[int, str]]:
+    """The document text, and the offsets of lines that start with a bold label."""
     pieces: list[str] = []
-    strong: set[int] = set()
+    bold: dict[int, str] = {}
     length = 0
-    for label, body, bold in _paragraphs(document):
-        line = normalize_text(f"{label}: {body}".rstrip() if label else body).strip("\n")
+    for label, body, form in _paragraphs(document):
+        line = f"{label}: {body}".rstrip() if label and form != "bold_line" else label or body
+        line = normalize_text(line).strip("\n")
         if not line.strip():
             continue
-        if bold:
-            strong.add(length)
+        if form:
+            bold[length] = form
         pieces.append(line + "\n\n")
         length += len(pieces[-1])
-    return "".join(pieces).rstrip("\n") + "\n", strong
+    return "".join(pieces).rstrip("\n") + "\n", bold
 
 
-def _paragraphs(document: Any) -> Iterator[tuple[str, str, bool]]:
-    """``(label, text, label_is_bold)`` for each paragraph and table row, in order."""
+def _paragraphs(document: Any) -> Iterator[tuple[str, str, str]]:
+    """``(label, text, bold form or "")`` for each paragraph and table row, in order."""
     for block in document.iter_inner_content():
         if hasattr(block, "runs"):
             yield _paragraph(block)
@@ -159,28 +160,27 @@ def _paragraphs(document: Any) -> Iterator[tuple[str, str, bool]]:
             for row in block.rows:
                 cells = list(dict.fromkeys(c.text.strip() for c in row.cells))
                 if len(cells) >= 2 and cells[0] and len(cells[0].split()) <= 6:
-                    yield cells[0].rstrip(":").strip(), " ".join(cells[1:]), False
+                    yield cells[0].rstrip(":").strip(), " ".join(cells[1:]), ""
                 else:
-                    yield "", " ".join(cells), False
+                    yield "", " ".join(cells), ""
 
 
-def _paragraph(paragraph: Any) -> tuple[str, str, bool]:
-    runs = [r for r in paragraph.runs if r.text]
+def _paragraph(paragraph: Any) -> tuple[str, str, str]:
     bold_text = ""
-    for run in runs:
-        if not _is_bold(run):
+    for run in paragraph.runs:
+        if run.text and not _is_bold(run):
             break
         bold_text += run.text
     text = paragraph.text
     label = bold_text.strip()
-    rest = text[len(bold_text) :] if text.startswith(bold_text) else ""
     if not label or len(label.split()) > 6 or not text.startswith(bold_text):
-        return "", text, False
+        return "", text, ""
+    rest = text[len(bold_text) :]
     if label.endswith(":") or rest.lstrip().startswith(":"):
-        return label.rstrip(":").strip(), rest.lstrip().removeprefix(":").strip(), True
+        return label.rstrip(":").strip(), rest.lstrip().removeprefix(":").strip(), "bold_colon"
     if not rest.strip():
-        return label, "", False
-    return "", text, False
+        return label, "", "bold_line"
+    return "", text, ""
 
 
 def _is_bold(run: Any) -> bool:

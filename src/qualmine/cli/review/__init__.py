@@ -35,7 +35,7 @@ def review(
         qualmine --as alice review --code trust.online
         qualmine --as alice review --accept-above 0.8 --code networks.linkedin
     """
-    from qualmine.cli.review.screen import ReviewScreen, terminal_keys, terminal_line
+    from qualmine.cli.review.screen import ReviewScreen, key_mode, terminal_keys, terminal_line
     from qualmine.coding.review import ReviewFilter, ReviewSession
     from qualmine.coding.review import accept_above as bulk_accept
 
@@ -47,6 +47,7 @@ def review(
         return
     session = ReviewSession(project, reviewer, where)
     try:
-        ReviewScreen(session, terminal_keys, terminal_line, console).run()
+        with key_mode():
+            ReviewScreen(session, terminal_keys, terminal_line, console).run()
     finally:
         session.close()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import sys
+import termios
+import tty
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 from rich.console import Console
@@ -15,14 +20,44 @@ from qualmine.errors import QualmineError
 KEYS = "a accept  r reject  c change code  n add code  m memo  s skip  u undo  q quit"
 
 
+@contextmanager
+def key_mode() -> Iterator[None]:
+    """Single keys without echo for the whole session, so keys typed ahead are kept.
+
+    (Switching modes around each key, as a plain getchar does, flushes type-ahead.)
+    """
+    if not sys.stdin.isatty():
+        yield
+        return
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd, termios.TCSANOW)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
 def terminal_keys() -> str:
-    """One key press from the terminal."""
-    return click.getchar()
+    """One key press from the terminal (inside ``key_mode``)."""
+    if not sys.stdin.isatty():
+        return click.getchar()
+    return os.read(sys.stdin.fileno(), 1).decode("utf-8", errors="ignore") or "q"
 
 
 def terminal_line(prompt: str) -> str:
-    """A line typed at the terminal."""
-    return str(click.prompt(prompt, default="", show_default=False))
+    """A line typed at the terminal, with echo and editing back on for it."""
+    if not sys.stdin.isatty():
+        return str(click.prompt(prompt, default="", show_default=False))
+    fd = sys.stdin.fileno()
+    cbreak = termios.tcgetattr(fd)
+    cooked = list(cbreak)
+    cooked[3] |= termios.ICANON | termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, cooked)
+    try:
+        return str(click.prompt(prompt, default="", show_default=False))
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, cbreak)
 
 
 class ReviewScreen:
