@@ -98,6 +98,10 @@ def code(
     result = code_project(current_project(ctx), request)
     for line in code_lines(result):
         console.print(line, markup=False)
+    if result.report:
+        from qualmine.coding.learned import report_table
+
+        emit_tables([report_table(result.report)], "table", None)
 
 
 @click.command()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from qualmine.analysis.evaluation import Evaluation, evaluate_codings
 from qualmine.coding.gold import done_units, labels_for, unit_key
-from qualmine.coding.runs import latest_run, run_rankings
+from qualmine.coding.runs import latest_run_of, run_rankings
 from qualmine.coding.units import read_units
 from qualmine.models import Table
 from qualmine.project.codebook_sync import project_codes, sync_codebook
@@ -42,10 +42,9 @@ def evaluate_project(
         pred = labels_for(conn, request.pred, units)
         codes = [c for c in project_codes(conn)]
         rankings = None
-        if request.pred.startswith("auto:"):
-            method = request.pred.split(":", 1)[1].split("-", 1)[0]
-            run_id = latest_run(conn, method, request.unit)
-            rankings = run_rankings(conn, run_id) if run_id else None
+        run_id = latest_run_of(conn, request.pred, request.unit)
+        if run_id is not None:
+            rankings = run_rankings(conn, run_id)
         n_docs = len({u.document_id for u in units})
     keys = [unit_key(u) for u in units]
     result = evaluate_codings(keys, codes, gold, pred, rankings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from qualmine.coding.runs import TOP_K, RunSummary, UnitScores, store_run
@@ -39,7 +39,7 @@ class CodeRequest:
     docs: tuple[str, ...] = ()
     where: tuple[str, ...] = ()
     calibrate_from: str | None = None
-    calibrate_docs: tuple[str, ...] = ()
+    calibration_docs: tuple[str, ...] = ()
     from_coder: str | None = None
     threshold: float | None = None
     dry_run: bool = False
@@ -72,7 +72,9 @@ def _semantic(
     from qualmine.coding.semantic import SemanticCoder
 
     threshold = 0.45 if request.threshold is None else request.threshold
-    coder = SemanticCoder(codebook, conn=conn, threshold=threshold)
+    coder = SemanticCoder(
+        codebook, conn=conn, threshold=threshold, marks=request.options.get("marks", ())
+    )
     return coder, {c.id: threshold for c in codebook.codes}
 
 
@@ -84,16 +86,26 @@ CODERS: dict[
 }
 
 
+def _label(request: CodeRequest) -> str:
+    """The run's method label: the coder is ``auto:`` plus this."""
+    return f"{request.method}-calibrated" if request.calibrate_from else request.method
+
+
 def code_project(project: Project, request: CodeRequest) -> CodeResult:
     """Run one auto-coder over the chosen documents and store its run."""
-    if request.method not in CODERS:
-        raise QualmineError(f"unknown method {request.method!r}; use one of {', '.join(CODERS)}")
+    if request.method not in (*CODERS, "learned"):
+        raise QualmineError(f"unknown method {request.method!r}; use rules, semantic or learned")
     codebook = sync_codebook(project).codebook
+    request = replace(
+        request, options={**request.options, "marks": project.config.transcription_marks}
+    )
     with project.session() as conn:
         doc_ids = resolve_documents(conn, request.docs, request.where)
         if not doc_ids:
             raise QualmineError("no documents to code: the --docs and --where filters leave none")
         units = read_units(conn, request.unit, document_ids=doc_ids)
+        if request.method == "learned":
+            return _code_learned(conn, codebook, request, units, project.config.seed)
         coder, thresholds = CODERS[request.method](codebook, conn, request)
         coder.fit(units)
         scored = coder.score(units)
@@ -104,21 +116,69 @@ def code_project(project: Project, request: CodeRequest) -> CodeResult:
             thresholds, notes = calibrate_on_project(conn, coder, request, thresholds)
         if request.dry_run:
             return CodeResult(None, thresholds, tuple(notes))
-        trimmed = [UnitScores(s.unit, s.scores[:TOP_K]) for s in scored]
-        summary = store_run(
-            conn,
-            method=request.method,
-            unit=request.unit,
-            scored=trimmed,
-            thresholds=thresholds,
-            codebook_version=codebook.version,
-            params={
-                "threshold": request.threshold,
-                "docs": list(request.docs),
-                "where": list(request.where),
-                "calibrate_from": request.calibrate_from,
-                "thresholds": thresholds,
-                **request.options,
-            },
-        )
+        summary = _store(conn, request, scored, thresholds, codebook)
     return CodeResult(summary, thresholds, tuple(notes))
+
+
+def _store(
+    conn: sqlite3.Connection,
+    request: CodeRequest,
+    scored: Sequence[UnitScores],
+    thresholds: dict[str, float],
+    codebook: Codebook,
+) -> RunSummary:
+    trimmed = [UnitScores(s.unit, s.scores[:TOP_K]) for s in scored]
+    params = {
+        "threshold": request.threshold,
+        "docs": list(request.docs),
+        "where": list(request.where),
+        "calibrate_from": request.calibrate_from,
+        "calibration_docs": list(request.calibration_docs),
+        "from": request.from_coder,
+        "thresholds": thresholds,
+        **{k: v for k, v in request.options.items() if k != "marks"},
+    }
+    return store_run(
+        conn,
+        method=_label(request),
+        unit=request.unit,
+        scored=trimmed,
+        thresholds=thresholds,
+        codebook_version=codebook.version,
+        params=params,
+    )
+
+
+def _code_learned(
+    conn: sqlite3.Connection, codebook: Codebook, request: CodeRequest, units: list[Unit], seed: int
+) -> CodeResult:
+    from qualmine.coding.gold import done_units, labels_for
+    from qualmine.coding.learned import LearnedCoder, cross_validate
+
+    if not request.from_coder:
+        raise QualmineError("--method learned needs --from CODER: whose codings to learn from")
+    train_docs = resolve_documents(
+        conn, tuple(request.options.get("train_docs") or ()), request.where
+    )
+    train = done_units(
+        conn, request.from_coder, read_units(conn, request.unit, document_ids=train_docs)
+    )
+    labels = labels_for(conn, request.from_coder, train)
+    threshold = 0.5 if request.threshold is None else request.threshold
+    marks = request.options.get("marks", ())
+
+    def factory() -> LearnedCoder:
+        return LearnedCoder(codebook, conn=conn, threshold=threshold, seed=seed, marks=marks)
+
+    reports, recall5 = cross_validate(factory, train, labels, threshold)
+    notes = (
+        f"trained on {len(train)} {request.unit}s in "
+        f"{len({u.document_id for u in train})} documents marked done by "
+        f"{request.from_coder}; cross-validated recall@5 {recall5:.3f}",
+    )
+    thresholds = {r.code: threshold for r in reports if not r.skipped}
+    if request.dry_run:
+        return CodeResult(None, thresholds, notes, reports)
+    coder = factory().fit(train, labels)
+    summary = _store(conn, request, coder.score(units), thresholds, codebook)
+    return CodeResult(summary, thresholds, notes, reports)

@@ -115,6 +115,15 @@ def latest_run(conn: sqlite3.Connection, method: str, unit: str) -> int | None:
     return int(row[0]) if row else None
 
 
+def latest_run_of(conn: sqlite3.Connection, coder: str, unit: str) -> int | None:
+    """The id of the newest run by an auto-coder (``auto:rules``) at a unit, if any."""
+    row = conn.execute(
+        "SELECT id FROM runs WHERE coder = ? AND unit = ? ORDER BY id DESC LIMIT 1",
+        (coder, unit),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
 def run_rankings(conn: sqlite3.Connection, run_id: int) -> dict[tuple[int, int, int], list[str]]:
     """For each unit (document, start, end) of a run, its codes ranked best first."""
     out: dict[tuple[int, int, int], list[str]] = {}
