@@ -26,6 +26,10 @@ COMMANDS = {
     "review": "qualmine.cli.review:review",
     "joint": "qualmine.cli.mixed_commands:joint",
     "evaluate": "qualmine.cli.auto_commands:evaluate",
+    "agree": "qualmine.cli.query_commands:agree",
+    "saturation": "qualmine.cli.query_commands:saturation",
+    "quotes": "qualmine.cli.query_commands:quotes",
+    "search": "qualmine.cli.query_commands:search",
 }
 
 
