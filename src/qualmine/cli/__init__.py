@@ -22,10 +22,15 @@ COMMANDS = {
     "memo": "qualmine.cli.coding_commands:memo",
     "done": "qualmine.cli.coding_commands:done",
     "run": "qualmine.cli.run_command:run",
+    "report": "qualmine.cli.report_command:report",
     "code": "qualmine.cli.auto_commands:code",
     "review": "qualmine.cli.review:review",
     "joint": "qualmine.cli.mixed_commands:joint",
     "evaluate": "qualmine.cli.auto_commands:evaluate",
+    "freq": "qualmine.cli.table_commands:freq",
+    "crosstab": "qualmine.cli.table_commands:crosstab",
+    "cooccur": "qualmine.cli.table_commands:cooccur",
+    "matrix": "qualmine.cli.table_commands:matrix",
     "agree": "qualmine.cli.query_commands:agree",
     "saturation": "qualmine.cli.query_commands:saturation",
     "quotes": "qualmine.cli.query_commands:quotes",
@@ -60,7 +65,6 @@ def cli(ctx: click.Context, project: str | None, as_: str | None) -> None:
         qualmine import transcripts/
         qualmine documents
     """
-    ctx.obj = {"project": project, "as": as_}
 
 
 def main() -> None:

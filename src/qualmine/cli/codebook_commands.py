@@ -183,3 +183,95 @@ def move(ctx: click.Context, code_id: str, parent: str, reason: str) -> None:
         qualmine codebook move credibility trust --reason "a kind of trust"
     """
     _revise(ctx, "move", code_id=code_id, new_parent=parent or None, reason=reason)
+
+
+@codebook.command("export")
+@_file_argument
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(("yaml", "qdc", "csv", "xlsx")),
+    default="qdc",
+    show_default=True,
+    help="yaml (normalized), qdc (REFI-QDA, for other QDA programs), csv or xlsx.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of the terminal (xlsx needs it).",
+)
+@click.pass_context
+def export_codebook_command(
+    ctx: click.Context, file: Path | None, fmt: str, output: Path | None
+) -> None:
+    """Export the codebook for other programs: REFI-QDA .qdc, CSV, XLSX, or YAML.
+
+    Definitions, criteria and examples go into each code's description in a layout
+    that qualmine reads back (docs/refi-qda.md).
+
+    Example:
+
+    \b
+        qualmine codebook export -f qdc -o codebook.qdc
+    """
+    import sys
+
+    from qualmine.codebook.files import write_atomic
+    from qualmine.project.interchange import export_codebook
+
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a file: add -o FILE.xlsx")
+    data = export_codebook(file if file is not None else _project_codebook(ctx), fmt)
+    if output is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    write_atomic(output, data)
+    err_console.print(f"wrote {output}", markup=False, soft_wrap=True)
+
+
+@codebook.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--merge", is_flag=True, help="Add the codes not yet in the codebook to it.")
+@click.option("--replace", "overwrite", is_flag=True, help="Overwrite an existing codebook.")
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The YAML codebook to write (default: the one qualmine.toml names).",
+)
+@click.pass_context
+def import_codebook_command(
+    ctx: click.Context, source: Path, merge: bool, overwrite: bool, output: Path | None
+) -> None:
+    """Import a codebook from .qdc (REFI-QDA), or .csv / .xlsx from a QDA program.
+
+    Reads ATLAS.ti, MAXQDA, NVivo and Taguette codebook tables, and qualmine's own.
+    Writes the YAML codebook, or with --merge adds the new codes to it.
+
+    Example:
+
+    \b
+        qualmine codebook import from-nvivo.qdc --merge
+    """
+    from qualmine.cli.interchange_commands import print_losses
+    from qualmine.project.interchange import import_codebook
+
+    target = output if output is not None else _project_codebook(ctx)
+    done = import_codebook(source, target, merge=merge, overwrite=overwrite)
+    verb = "merged into" if done.merged else "wrote"
+    console.print(
+        f"{verb} {done.path}: {len(done.added)} code(s) added, {done.codes} in all",
+        markup=False,
+        soft_wrap=True,
+    )
+    if done.kept:
+        console.print(
+            f"kept as they were (the imported version differs): {', '.join(done.kept)}",
+            markup=False,
+            soft_wrap=True,
+        )
+    print_losses(done.losses)

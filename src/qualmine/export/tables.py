@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -89,8 +90,12 @@ def _sheet_name(title: str, number: int) -> str:
     return f"{number} {clean}"[:31]
 
 
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
 def _normalize_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry times so identical content gives identical bytes."""
+    """Rewrite a zip with fixed entry times and a fixed modification date in its document
+    properties (openpyxl stamps the save time), so identical content gives identical bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -98,7 +103,10 @@ def _normalize_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            target.writestr(fixed, content)
     return out.getvalue()
 
 
