@@ -65,6 +65,7 @@ def cli(ctx: click.Context, project: str | None, as_: str | None) -> None:
         qualmine import transcripts/
         qualmine documents
     """
+    ctx.obj = {"project": project, "as": as_}
 
 
 def main() -> None:
