@@ -1,9 +1,22 @@
-"""`qualmine run`: the main job for a project folder, driven by qualmine.toml."""
+"""`qualmine run`: the main job for a project folder, driven by qualmine.toml.
+
+Stages: import what is new or changed, load the codebook and the codings files, auto-code
+(rules and semantic), model topics, run every analysis and the joint display, and write
+report/ (index.html, tables as CSV and XLSX, plots, manifest.json). A stage whose inputs
+have not changed since the last run is skipped, and a file whose bytes would not change is
+not rewritten, so a rerun with nothing changed rewrites only the manifest.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from qualmine.project.codebook_sync import CodebookLoad, sync_codebook
 from qualmine.project.codings_file import CodingsImport, import_codings
@@ -12,6 +25,17 @@ from qualmine.project.importer import ImportReport, import_transcripts
 
 Progress = Callable[[int, int, str], None]
 Stage = Callable[[str], Progress | None]
+STATE = Path(".qualmine") / "run-state.json"
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Which optional stages run, and where the report goes."""
+
+    auto_code: bool = True
+    topics: bool = True
+    report: bool = True
+    output: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,21 +45,137 @@ class RunResult:
     imported: ImportReport
     codebook: CodebookLoad | None
     codings: tuple[tuple[str, CodingsImport], ...]
+    stages: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    written: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    report: Path | None = None
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = round(time.perf_counter() - start, 3)
+
+
+def fingerprint(project: Project, extra: dict[str, Any]) -> str:
+    """A hash of the documents' contents, the codebook version and the stage's settings."""
+    with project.session() as conn:
+        hashes = [r[0] for r in conn.execute("SELECT content_hash FROM documents ORDER BY name")]
+        version = conn.execute("SELECT codebook_version FROM codes LIMIT 1").fetchone()
+    payload = json.dumps(
+        {"docs": hashes, "codebook": version[0] if version else "", **extra},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _read_state(project: Project) -> dict[str, str]:
+    path = project.root / STATE
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(project: Project, state: dict[str, str]) -> None:
+    (project.root / STATE).write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
 def run_project(
-    project: Project, *, actor: str = "unknown", stage: Stage | None = None
+    project: Project,
+    *,
+    actor: str = "unknown",
+    stage: Stage | None = None,
+    options: RunOptions | None = None,
 ) -> RunResult:
-    """Import what is new or changed, load the codebook and the listed codings files."""
+    """Run every stage (see the module docstring)."""
+    opts = options or RunOptions()
+    timings: dict[str, float] = {}
+    notes: dict[str, str] = {}
 
     def progress(name: str) -> Progress | None:
         return stage(name) if stage else None
 
-    globs = list(project.config.transcripts) or ["transcripts"]
-    paths = [str(project.root / g) for g in globs]
-    imported = import_transcripts(project, paths, coder=actor, progress=progress("import"))
-    codebook = sync_codebook(project, actor=actor) if project.config.codebook else None
-    loaded = []
-    for name in project.config.codings:
-        loaded.append((name, import_codings(project, project.path(name), actor=actor)))
-    return RunResult(imported, codebook, tuple(loaded))
+    with _timed(timings, "import"):
+        globs = list(project.config.transcripts) or ["transcripts"]
+        imported = import_transcripts(
+            project,
+            [str(project.root / g) for g in globs],
+            coder=actor,
+            progress=progress("import"),
+        )
+    with _timed(timings, "codebook"):
+        codebook = sync_codebook(project, actor=actor) if project.config.codebook else None
+    with _timed(timings, "codings"):
+        loaded = tuple(
+            (name, import_codings(project, project.path(name), actor=actor))
+            for name in project.config.codings
+        )
+    state = _read_state(project)
+    if opts.auto_code and codebook is not None:
+        with _timed(timings, "auto-code"):
+            notes.update(_auto_code(project, state, progress))
+    if opts.topics:
+        with _timed(timings, "topics"):
+            notes.update(_topics(project, state, actor, progress))
+    _write_state(project, state)
+    result = RunResult(imported, codebook, loaded, notes, timings)
+    if not opts.report:
+        return result
+    from qualmine.reporting import write_report
+
+    with _timed(timings, "report"):
+        final = write_report(project, result, opts.output, progress("report"))
+    return final
+
+
+def _auto_code(
+    project: Project, state: dict[str, str], progress: Callable[[str], Any]
+) -> dict[str, str]:
+    from qualmine.coding.auto import CodeRequest, code_project
+
+    notes = {}
+    for method in ("rules", "semantic"):
+        key = f"auto:{method}"
+        mark = fingerprint(project, {"stage": key})
+        if state.get(key) == mark:
+            notes[key] = "unchanged since the last run: skipped"
+            continue
+        result = code_project(project, CodeRequest(method))
+        assert result.summary is not None
+        state[key] = mark
+        notes[key] = (
+            f"{result.summary.suggestions_added} new suggestion(s) on "
+            f"{result.summary.units} segments"
+        )
+    return notes
+
+
+def _topics(
+    project: Project, state: dict[str, str], actor: str, progress: Callable[[str], Any]
+) -> dict[str, str]:
+    from qualmine.errors import QualmineError
+    from qualmine.topics import TopicRequest, run_topics
+
+    mark = fingerprint(project, {"stage": "topics", "seed": project.config.seed})
+    if state.get("topics") == mark:
+        return {"topics": "unchanged since the last run: skipped"}
+    try:
+        result = run_topics(
+            project,
+            TopicRequest(reduce_outliers=True, stability=3),
+            actor=actor,
+            progress=progress("topics"),
+        )
+    except QualmineError as exc:
+        return {"topics": f"not run: {exc}"}
+    state["topics"] = mark
+    return {
+        "topics": f"topic run {result.view.run.info.id} stored; files in "
+        f"{result.folder.relative_to(project.root)}"
+    }

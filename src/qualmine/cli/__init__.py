@@ -27,6 +27,7 @@ COMMANDS = {
     "review": "qualmine.cli.review:review",
     "joint": "qualmine.cli.mixed_commands:joint",
     "evaluate": "qualmine.cli.auto_commands:evaluate",
+    "topics": "qualmine.cli.topic_commands:topics",
     "freq": "qualmine.cli.table_commands:freq",
     "crosstab": "qualmine.cli.table_commands:crosstab",
     "cooccur": "qualmine.cli.table_commands:cooccur",

@@ -2,31 +2,53 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from qualmine.analysis import overview as reports
-from qualmine.cli import summaries
-from qualmine.cli.console import console, emit_tables
+from qualmine.cli.console import console, err_console
 from qualmine.cli.context import acting_coder, current_project
 
 
 @click.command()
+@click.option("--no-topics", is_flag=True, help="Skip topic modelling.")
+@click.option("--no-auto-code", is_flag=True, help="Skip the rule and semantic auto-coders.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The report folder (default: report/ in the project).",
+)
 @click.pass_context
-def run(ctx: click.Context) -> None:
+def run(ctx: click.Context, no_topics: bool, no_auto_code: bool, output: Path | None) -> None:
     """Run the main job on this project, as qualmine.toml describes it.
 
-    Imports new or changed transcripts, loads the codebook and the codings files named in
-    qualmine.toml, and prints what the project holds.
+    Imports new or changed transcripts, loads the codebook and codings files, auto-codes,
+    models topics, runs every analysis and the joint display, and writes report/:
+    index.html, tables (CSV and XLSX), plots and manifest.json. Stages whose inputs have
+    not changed are skipped, and unchanged files are not rewritten.
 
     Example:
 
     \b
         cd my-study && qualmine run
+        qualmine run --no-topics -o /tmp/report
     """
-    from qualmine.pipeline import run_project
+    from qualmine.cli.console import progress_bar
+    from qualmine.cli.summaries import run_lines
+    from qualmine.pipeline import RunOptions, run_project
 
     project = current_project(ctx)
-    result = run_project(project, actor=acting_coder(ctx, required=False))
-    for line in summaries.run_lines(result):
-        console.print(line)
-    emit_tables([reports.documents_table(project), reports.cases_table(project)], "table", None)
+    options = RunOptions(auto_code=not no_auto_code, topics=not no_topics, output=output)
+    with progress_bar("qualmine run") as bar:
+
+        def stage(name: str):  # type: ignore[no-untyped-def]
+            err_console.print(f"[bold]{name}[/bold]")
+            return bar
+
+        result = run_project(
+            project, actor=acting_coder(ctx, required=False), stage=stage, options=options
+        )
+    for line in run_lines(result):
+        console.print(line, markup=False)

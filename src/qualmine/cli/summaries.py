@@ -49,6 +49,13 @@ def run_lines(result: RunResult) -> list[str]:
             f"codings {name}: {loaded.added} added, {loaded.already_present} already present, "
             f"{loaded.done_marks} done-mark(s) new; coders {', '.join(loaded.coders)}"
         )
+    lines += [f"{stage}: {note}" for stage, note in result.stages.items()]
+    if result.report is not None:
+        lines.append(
+            f"report: {result.report} ({len(result.written)} file(s) written, "
+            f"{len(result.unchanged)} unchanged, manifest updated)"
+        )
+    lines.append("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))
     return lines
 
 

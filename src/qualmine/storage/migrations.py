@@ -133,6 +133,39 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (model, text_hash)
     );
     """,
+    # 2: topic-model runs: parameters, versions and results; each unit's topic; topic words.
+    """
+    CREATE TABLE topic_runs (
+        id INTEGER PRIMARY KEY,
+        created TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        method TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        encoder TEXT NOT NULL,
+        params TEXT NOT NULL DEFAULT '{}',
+        versions TEXT NOT NULL DEFAULT '{}',
+        results TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE topic_assignments (
+        run_id INTEGER NOT NULL REFERENCES topic_runs(id) ON DELETE CASCADE,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        case_id TEXT,
+        topic INTEGER NOT NULL,
+        representative INTEGER,
+        PRIMARY KEY (run_id, document_id, start)
+    );
+    CREATE INDEX topic_assignments_topic ON topic_assignments(run_id, topic);
+    CREATE TABLE topic_words (
+        run_id INTEGER NOT NULL REFERENCES topic_runs(id) ON DELETE CASCADE,
+        topic INTEGER NOT NULL,
+        rank INTEGER NOT NULL,
+        word TEXT NOT NULL,
+        weight REAL NOT NULL,
+        PRIMARY KEY (run_id, topic, rank)
+    );
+    """,
 )
 
 
