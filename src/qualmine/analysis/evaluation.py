@@ -49,6 +49,9 @@ class Evaluation:
     recall_at: dict[int, float]
     chance_recall_at: dict[int, float]
     ranked_units: int
+    chance_micro_precision: float = math.nan
+    chance_micro_recall: float = math.nan
+    chance_micro_f1: float = math.nan
 
 
 def _ratio(a: float, b: float) -> float:
@@ -136,6 +139,8 @@ def evaluate_codings(
         for k in ks:
             recall_at[k], ranked = recall_at_k(units, gold, rankings, k)
             chance_at[k] = min(1.0, k / len(codes)) if codes else math.nan
+    cells = len(units) * len(per_code)
+    chance_p, chance_r = _ratio(n_gold, cells), _ratio(n_pred, cells)
     return Evaluation(
         len(units),
         per_code,
@@ -149,4 +154,7 @@ def evaluate_codings(
         recall_at,
         chance_at,
         ranked,
+        chance_p,
+        chance_r,
+        _f1(chance_p, chance_r),
     )

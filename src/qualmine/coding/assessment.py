@@ -56,6 +56,8 @@ def evaluate_project(
         "statuses": "suggested and accepted (rejected left out)",
         "filters": f"docs={','.join(request.docs) or 'all'} where={','.join(request.where) or '-'}",
         "rule": "a unit carries a code when a coding with that code overlaps it",
+        "chance": "random labels at each code's observed rates: precision = prevalence, "
+        "recall = prediction rate, F1 their harmonic mean; recall@k = k / codes ranked",
     }
     return result, meta
 
@@ -95,9 +97,9 @@ def evaluation_tables(result: Evaluation, meta: dict[str, str]) -> list[Table]:
         meta,
     )
     summary_rows: list[tuple[object, ...]] = [
-        ("micro precision", result.micro_precision, ""),
-        ("micro recall", result.micro_recall, ""),
-        ("micro F1", result.micro_f1, ""),
+        ("micro precision", result.micro_precision, result.chance_micro_precision),
+        ("micro recall", result.micro_recall, result.chance_micro_recall),
+        ("micro F1", result.micro_f1, result.chance_micro_f1),
         ("macro precision", result.macro_precision, ""),
         ("macro recall", result.macro_recall, ""),
         ("macro F1", result.macro_f1, ""),
