@@ -355,3 +355,16 @@ def test_docx_table_rows_are_turns(tmp_path: Path) -> None:
         ("Interviewer", "interviewer", "Why nights?"),
         ("Participant", "participant", "Money."),
     ]
+
+
+def test_no_segment_boundary_falls_inside_a_transcription_mark() -> None:
+    from qualmine.models import Turn
+    from qualmine.parsing import segment_turns
+
+    text = "I asked my peers about the vendor. [laughs] The group said no. Yes (pause) fine."
+    segments = segment_turns(text, [Turn(0, "A", "participant", 0, len(text))])
+    assert [text[s.start : s.end] for s in segments] == [
+        "I asked my peers about the vendor.",
+        "[laughs] The group said no.",
+        "Yes (pause) fine.",
+    ]

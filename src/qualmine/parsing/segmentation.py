@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from qualmine.language import load_pipeline
 from qualmine.models import Segment, Turn
+from qualmine.parsing.marks import mark_spans
 
 CHUNK_CHARS = 100_000
 """Longest piece of text given to spaCy at once (well under its ``max_length``)."""
@@ -48,13 +49,28 @@ def segment_turns(text: str, turns: Sequence[Turn], *, n_process: int = 1) -> li
     segments: list[Segment] = []
     counts: dict[int, int] = {}
     for (turn_index, start, _), doc in zip(pieces, docs, strict=True):
-        for sentence in doc.sents:
-            span = _stripped(text, start + sentence.start_char, start + sentence.end_char)
+        for first, last in _sentence_spans(doc.text, [s.start_char for s in doc.sents]):
+            span = _stripped(text, start + first, start + last)
             if span is not None:
                 index = counts.get(turn_index, 0)
                 counts[turn_index] = index + 1
                 segments.append(Segment(turn_index, index, span[0], span[1]))
     return segments
+
+
+def _sentence_spans(piece: str, starts: list[int]) -> list[tuple[int, int]]:
+    """Sentence spans, with no boundary inside a transcription mark.
+
+    The sentencizer keeps an opening bracket with the sentence before it, which would cut
+    ``[laughs]`` in two; a boundary inside a mark moves to the mark's start.
+    """
+    marks = mark_spans(piece)
+    bounds = []
+    for bound in starts[1:]:
+        inside = next((m for m, e in marks if m < bound < e), None)
+        bounds.append(bound if inside is None else inside)
+    edges = [0, *sorted(set(bounds)), len(piece)]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]
 
 
 def _pieces(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
