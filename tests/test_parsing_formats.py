@@ -368,3 +368,18 @@ def test_no_segment_boundary_falls_inside_a_transcription_mark() -> None:
         "[laughs] The group said no.",
         "Yes (pause) fine.",
     ]
+
+
+def test_a_participant_who_answers_once_is_still_a_speaker(tmp_path: Path) -> None:
+    from qualmine.parsing import read_transcripts
+
+    path = tmp_path / "one.txt"
+    path.write_text(
+        "Interviewer: Do you trust what you read online?\nAna: Forums are reliable for me.\n",
+        encoding="utf-8",
+    )
+    [doc] = read_transcripts(path)
+    assert [(t.speaker, t.speaker_role) for t in doc.turns] == [
+        ("Interviewer", "interviewer"),
+        ("Ana", "participant"),
+    ]

@@ -204,7 +204,32 @@ def select_labels(matches: Mapping[int, LabelMatch], text: str) -> list[int]:
             for m in usable.values()
             if counts[m.label] == 1 and _plain_name(m) and _mentioned_elsewhere(m.label, text)
         }
+    accepted |= _answers(usable, counts, accepted)
     return sorted(k for k, m in usable.items() if m.label in accepted)
+
+
+def _answers(
+    usable: Mapping[int, LabelMatch], counts: Counter[str], accepted: set[str]
+) -> set[str]:
+    """Plain names used once that answer straight after an interviewer's question label.
+
+    ``Interviewer: Do you ...?`` then ``Ana: ...`` is an interview with a one-turn
+    participant; the question-then-name shape is the evidence the count cannot give.
+    """
+    found: set[str] = set()
+    previous: LabelMatch | None = None
+    for key in sorted(usable):
+        match = usable[key]
+        if (
+            previous is not None
+            and previous.label in accepted
+            and role_of_label(previous.label) == "interviewer"
+            and counts[match.label] == 1
+            and _plain_name(match)
+        ):
+            found.add(match.label)
+        previous = match
+    return found
 
 
 def iter_lines(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
