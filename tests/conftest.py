@@ -23,9 +23,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 def _isolated_user(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No test reads the developer's own coder name or config."""
+    """No test reads the developer's own coder name or config, or works in the repository's
+    own project (the example study at the top level): each starts in an empty folder."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.delenv("QUALMINE_CODER", raising=False)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ COMMANDS = {
     "saturation": "qualmine.cli.query_commands:saturation",
     "quotes": "qualmine.cli.query_commands:quotes",
     "search": "qualmine.cli.query_commands:search",
+    "project": "qualmine.cli.interchange_commands:project",
 }
 
 
