@@ -117,3 +117,14 @@ def print_losses(losses: Sequence[Loss]) -> None:
         return
     rows = tuple((loss.element, loss.count, loss.why) for loss in losses)
     console.print(rich_table(Table("Not carried over", ("element", "count", "why"), rows)))
+
+
+def _attach_team_commands() -> None:
+    """`project clone` and `project merge` live with the team-coding commands."""
+    from qualmine.cli.team_commands import clone, merge
+
+    project.add_command(clone)
+    project.add_command(merge)
+
+
+_attach_team_commands()

@@ -106,6 +106,16 @@ def _role(value: str) -> str | None:
     "--by", type=click.Choice(["document"]), default=None, help="Also give the tables per document."
 )
 @click.option("--rollup", is_flag=True, help="A parent code carries what its children carry.")
+@click.option(
+    "--adjudicate",
+    is_flag=True,
+    help="Decide the two coders' disagreements one by one, writing the `consensus` coder.",
+)
+@click.option(
+    "--set-report-coder",
+    is_flag=True,
+    help='With --adjudicate: once nothing is left, set report_coder = "consensus".',
+)
 @filter_options("suggested,accepted: every non-rejected coding", coder=False)
 @format_option
 @output_option
@@ -117,6 +127,8 @@ def agree(
     disagreements: bool,
     by: str | None,
     rollup: bool,
+    adjudicate: bool,
+    set_report_coder: bool,
     statuses: tuple[str, ...],
     docs: tuple[str, ...],
     where: tuple[str, ...],
@@ -127,16 +139,30 @@ def agree(
     """Inter-coder agreement per code: percent, Cohen's and Fleiss' kappa, Krippendorff's alpha.
 
     A coder's units in documents they did not mark done are missing, not uncoded.
+    With --adjudicate: a keep A's, b keep B's, k present, x absent, m memo, s skip,
+    u undo, q quit; each decision is saved at once with its reason; run it again to resume.
 
     Example:
 
     \b
         qualmine agree --coders reference,second
         qualmine agree --coders reference,second --unit character --disagreements -o agree.xlsx
+        qualmine --as carol agree --coders alice,bob --adjudicate --set-report-coder
     """
     from qualmine.analysis.reliability import LIVE_STATUSES, Selection, agreement_table
 
     selection = Selection(statuses or LIVE_STATUSES, docs, where, _role(speaker_role))
+    if set_report_coder and not adjudicate:
+        raise click.UsageError("--set-report-coder goes with --adjudicate")
+    if adjudicate:
+        from qualmine.cli.team_commands import run_adjudication
+
+        if rollup or by or disagreements or output is not None:
+            raise click.UsageError(
+                "--adjudicate goes without --rollup, --by, --disagreements and -o"
+            )
+        run_adjudication(ctx, _split((coder_list,)), unit, selection, set_report_coder)
+        return
     tables = agreement_table(
         current_project(ctx),
         _split((coder_list,)),

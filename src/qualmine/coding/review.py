@@ -52,11 +52,20 @@ class ReviewItem:
 
 @dataclass(frozen=True, slots=True)
 class ReviewFilter:
-    """Which suggestions the queue holds."""
+    """Which suggestions the queue holds.
+
+    Attributes:
+        codes: only suggestions of these codes (empty: all).
+        docs: only these documents (names, globs, ranges; empty: all).
+        coders: only suggestions made by these coders (empty: all).
+        blind: hide other people's codings: the queue holds only auto-coders' suggestions
+            and the reviewer's own pending codings.
+    """
 
     codes: tuple[str, ...] = ()
     docs: tuple[str, ...] = ()
     coders: tuple[str, ...] = ()
+    blind: bool = False
 
 
 class ReviewSession:
@@ -88,6 +97,9 @@ class ReviewSession:
             if values:
                 sql += f" AND {column} IN ({','.join('?' * len(values))})"
                 params.extend(values)
+        if self.where.blind:
+            sql += " AND (coder LIKE 'auto:%' OR coder = ?)"
+            params.append(self.reviewer)
         sql += ' ORDER BY document_id, start, "end", code, coder, id'
         return [r[0] for r in self._conn.execute(sql, params)]
 

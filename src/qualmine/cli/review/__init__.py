@@ -13,6 +13,11 @@ from qualmine.cli.context import acting_coder, current_project
 @click.option("--docs", multiple=True, help="Only these documents (names, globs, FIRST..LAST).")
 @click.option("--coder", "coders", multiple=True, help="Only suggestions made by this coder.")
 @click.option(
+    "--blind",
+    is_flag=True,
+    help="Hide other people's codings: only auto-coders' suggestions and your own pending ones.",
+)
+@click.option(
     "--accept-above",
     type=float,
     default=None,
@@ -24,6 +29,7 @@ def review(
     codes: tuple[str, ...],
     docs: tuple[str, ...],
     coders: tuple[str, ...],
+    blind: bool,
     accept_above: float | None,
 ) -> None:
     """Review suggestions one by one: a accept, r reject, c change code, n add code,
@@ -34,13 +40,14 @@ def review(
     \b
         qualmine --as alice review --code trust.online
         qualmine --as alice review --accept-above 0.8 --code networks.linkedin
+        qualmine --as alice review --blind
     """
     from qualmine.cli.review.screen import ReviewScreen, key_mode, terminal_keys, terminal_line
     from qualmine.coding.review import ReviewFilter, ReviewSession
     from qualmine.coding.review import accept_above as bulk_accept
 
     project, reviewer = current_project(ctx), acting_coder(ctx)
-    where = ReviewFilter(codes, docs, coders)
+    where = ReviewFilter(codes, docs, coders, blind)
     if accept_above is not None:
         count = bulk_accept(project, reviewer, accept_above, where)
         console.print(f"accepted {count} suggestion(s) scoring {accept_above} or more")
