@@ -34,8 +34,12 @@ def _generated_survey(path: Path) -> None:
 
 def test_known_aggregates_and_their_intervals(tmp_path: Path) -> None:
     _generated_survey(tmp_path / "survey.csv")
-    spec = {"data": "survey.csv", "column": "trust_online",
-            "count": ["Strongly trust", "Somewhat trust"], "group_by": "age_band"}
+    spec = {
+        "data": "survey.csv",
+        "column": "trust_online",
+        "count": ["Strongly trust", "Somewhat trust"],
+        "group_by": "age_band",
+    }
     table = survey_table("F16", spec, tmp_path)
     rows = {r[0]: r for r in table.rows}
     assert rows["all"][1:3] == (296, 356)  # 90 + 120 + 86 of 356 answering

@@ -128,9 +128,7 @@ def _inputs(project: Project) -> dict[str, str]:
     ]
     files = {str(Path(p)): _hash(project.path(p)) for p in named if p and project.path(p).is_file()}
     with project.session() as conn:
-        for name, digest in conn.execute(
-            "SELECT name, content_hash FROM documents ORDER BY name"
-        ):
+        for name, digest in conn.execute("SELECT name, content_hash FROM documents ORDER BY name"):
             files[f"document {name}"] = digest
     return files
 

@@ -89,8 +89,9 @@ class CodedCorpus:
 def _default_coders(project: Project, conn: Any) -> tuple[str, ...]:
     if project.config.report_coder:
         return (project.config.report_coder,)
-    rows = conn.execute("SELECT DISTINCT coder FROM codings WHERE coder NOT LIKE 'auto:%' "
-                        "ORDER BY coder").fetchall()
+    rows = conn.execute(
+        "SELECT DISTINCT coder FROM codings WHERE coder NOT LIKE 'auto:%' ORDER BY coder"
+    ).fetchall()
     return tuple(r[0] for r in rows)
 
 
@@ -107,22 +108,45 @@ def load_corpus(project: Project, filters: CorpusFilter | None = None) -> CodedC
             done[coder] = frozenset(r[0] for r in rows)
         counted = [d for d in doc_ids if any(d in done[c] for c in coders)]
         names = dict(conn.execute("SELECT id, name FROM documents").fetchall())
-        texts = {d: conn.execute("SELECT text FROM documents WHERE id = ?", (d,)).fetchone()[0]
-                 for d in counted}
+        texts = {
+            d: conn.execute("SELECT text FROM documents WHERE id = ?", (d,)).fetchone()[0]
+            for d in counted
+        }
         unit_kind = "turn" if f.unit == "document" else f.unit
-        units = read_units(conn, unit_kind, document_ids=counted,
-                           speaker_role=f.speaker_role) if counted else []
-        codings = read_codings(conn, CodingFilter(coders=tuple(coders), statuses=f.statuses,
-                                                  document_ids=tuple(counted))) if counted else []
+        units = (
+            read_units(conn, unit_kind, document_ids=counted, speaker_role=f.speaker_role)
+            if counted
+            else []
+        )
+        codings = (
+            read_codings(
+                conn,
+                CodingFilter(
+                    coders=tuple(coders), statuses=f.statuses, document_ids=tuple(counted)
+                ),
+            )
+            if counted
+            else []
+        )
         # A coder's codings count only in documents that coder marked done.
         codings = [c for c in codings if c.document_id in done.get(c.coder, frozenset())]
         doc_cases = _doc_cases(conn, counted)
-        cases = {c: a for c, a in all_cases(conn).items()
-                 if any(c in v for v in doc_cases.values())}
+        cases = {
+            c: a for c, a in all_cases(conn).items() if any(c in v for v in doc_cases.values())
+        }
     excluded = tuple(sorted(names[d] for d in doc_ids if d not in counted))
     return CodedCorpus(
-        codebook, {d: names[d] for d in counted}, texts, cases, doc_cases, tuple(units),
-        tuple(codings), tuple(coders), done, f, excluded,
+        codebook,
+        {d: names[d] for d in counted},
+        texts,
+        cases,
+        doc_cases,
+        tuple(units),
+        tuple(codings),
+        tuple(coders),
+        done,
+        f,
+        excluded,
         {(u.document_id, u.start, u.end): u.case for u in units},
     )
 
@@ -130,7 +154,10 @@ def load_corpus(project: Project, filters: CorpusFilter | None = None) -> CodedC
 def _doc_cases(conn: Any, doc_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     out: dict[int, tuple[str, ...]] = {}
     for doc_id in doc_ids:
-        rows = conn.execute("SELECT DISTINCT case_id FROM turns WHERE document_id = ? AND "
-                            "case_id IS NOT NULL ORDER BY case_id", (doc_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT DISTINCT case_id FROM turns WHERE document_id = ? AND "
+            "case_id IS NOT NULL ORDER BY case_id",
+            (doc_id,),
+        ).fetchall()
         out[doc_id] = tuple(r[0] for r in rows)
     return out

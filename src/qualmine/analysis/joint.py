@@ -224,5 +224,8 @@ def survey_tables(project: Project, findings_path: Path | None = None) -> list[T
     path = findings_path or project.path(project.config.findings)
     from qualmine.analysis.survey import survey_table
 
-    return [survey_table(f.id, f.compute, path.parent) for f in load_findings(path).findings
-            if f.compute]
+    return [
+        survey_table(f.id, f.compute, path.parent)
+        for f in load_findings(path).findings
+        if f.compute
+    ]

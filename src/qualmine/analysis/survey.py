@@ -55,17 +55,18 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def compute_proportions(rows: list[dict[str, str]], spec: dict[str, Any],
-                        source: str = "survey data") -> list[Proportion]:
+def compute_proportions(
+    rows: list[dict[str, str]], spec: dict[str, Any], source: str = "survey data"
+) -> list[Proportion]:
     """The share of respondents giving a counted answer, overall and per group."""
     column, group_by = str(spec["column"]), spec.get("group_by")
     counted = {str(v) for v in spec.get("count", [])}
     if rows and column not in rows[0]:
-        raise InputFileError(source, f"no column {column!r}",
-                             f"columns: {', '.join(rows[0])}")
+        raise InputFileError(source, f"no column {column!r}", f"columns: {', '.join(rows[0])}")
     if group_by and rows and group_by not in rows[0]:
-        raise InputFileError(source, f"no grouping column {group_by!r}",
-                             f"columns: {', '.join(rows[0])}")
+        raise InputFileError(
+            source, f"no grouping column {group_by!r}", f"columns: {', '.join(rows[0])}"
+        )
     groups: dict[str, list[str]] = {"all": []}
     for row in rows:
         answer = (row.get(column) or "").strip()
@@ -88,8 +89,7 @@ def survey_table(finding_id: str, spec: dict[str, Any], base: Path) -> Table:
     path = base / str(spec["data"])
     proportions = compute_proportions(_read_rows(path), spec, str(path))
     rows = tuple(
-        (p.group, p.k, p.n, 100 * p.share, 100 * p.low, 100 * p.high, p.blank)
-        for p in proportions
+        (p.group, p.k, p.n, 100 * p.share, 100 * p.low, 100 * p.high, p.blank) for p in proportions
     )
     meta = {
         "finding": finding_id,
@@ -98,5 +98,9 @@ def survey_table(finding_id: str, spec: dict[str, Any], base: Path) -> Table:
         "interval": "Wilson score interval, 95%",
         "denominator": "respondents who answered (blank answers left out, counted in `blank`)",
     }
-    return Table(f"Survey: {finding_id}", ("group", "k", "n", "%", "95% low", "95% high",
-                                           "blank"), rows, meta)
+    return Table(
+        f"Survey: {finding_id}",
+        ("group", "k", "n", "%", "95% low", "95% high", "blank"),
+        rows,
+        meta,
+    )
