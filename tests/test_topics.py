@@ -86,9 +86,8 @@ def test_every_filler_is_a_stop_word_and_terms_are_checked_word_by_word() -> Non
     assert set(ENGLISH_STOP_WORDS) <= topic_stop_words()
     assert is_filler_term("yeah") and is_filler_term("vendor actually")
     assert is_filler_term("you know") and not is_filler_term("vendor pitch")
-    assert clean_words([("", 1e-5), ("ai ai", 0.9), ("tools", 0.5), ("yeah", 0.4)], 5) == (
-        ("tools", 0.5),
-    )
+    ranked = [("", 1e-5), ("ai ai", 0.9), ("tools", 0.5), ("yeah", 0.4), ("tools begin", 0.3)]
+    assert clean_words(ranked, 5, {"ai ai", "tools", "yeah"}) == (("tools", 0.5),)
 
 
 # --- settings --------------------------------------------------------------------------------

@@ -43,7 +43,8 @@ def draft_code(view: TopicView, topic: int) -> Code:
     """One topic as a draft code."""
     run = view.run
     words = [w for w, _ in run.words.get(topic, ())]
-    slug = "_".join(s for s in (_slug(w) for w in words[:2]) if s)
+    tokens = [t for t in dict.fromkeys(_slug(w) for w in " ".join(words).split()) if t]
+    slug = "_".join(tokens[:2])
     size = run.sizes().get(topic, 0)
     examples = tuple(
         CodeExample(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from typing import Any
 
@@ -119,23 +119,44 @@ def represent_topics(
         hdbscan_model=BaseCluster(),
         vectorizer_model=make_vectorizer(),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-        top_n_words=top_words * 2,
+        # Room for the terms clean_words drops.
+        top_n_words=top_words * 3,
         # Not "english": BERTopic would then strip every character outside [A-Za-z0-9 ]
         # (apostrophes, accented letters: café -> caf) before our vectorizer reads the text.
         language=None,
     )
     topics, _ = model.fit_transform(list(texts), embeddings=embeddings, y=labels)
     numbers = np.asarray(topics, dtype=np.int64)
-    words = {t: clean_words(model.get_topic(t) or [], top_words) for t in sorted(set(topics))}
+    found = unit_terms(texts, numbers)
+    words = {
+        t: clean_words(model.get_topic(t) or [], top_words, found.get(t, set()))
+        for t in sorted(set(topics))
+    }
     return numbers, words
 
 
-def clean_words(ranked: Sequence[tuple[str, float]], keep: int) -> Words:
-    """Drop BERTopic's empty padding and two-word terms that repeat a word ("ai ai")."""
+def unit_terms(texts: Sequence[str], labels: Labels) -> dict[int, set[str]]:
+    """Per topic, the terms (one or two words) that occur inside one of its units."""
+    analyzer = make_vectorizer().build_analyzer()
+    found: dict[int, set[str]] = {}
+    for text, topic in zip(texts, labels.tolist(), strict=True):
+        found.setdefault(topic, set()).update(analyzer(text))
+    return found
+
+
+def clean_words(ranked: Sequence[tuple[str, float]], keep: int, found: Set[str]) -> Words:
+    """The first ``keep`` real terms of BERTopic's ranking.
+
+    Dropped: BERTopic's empty padding, two-word terms that repeat a word ("ai ai"), and
+    terms found in none of the topic's units: BERTopic joins a topic's units into one
+    text, so a two-word term can span the end of one unit and the start of the next.
+    """
     out: list[tuple[str, float]] = []
     for word, weight in ranked:
         parts = word.split()
-        if not parts or len(set(parts)) < len(parts) or is_filler_term(word):
+        if not parts or len(set(parts)) < len(parts) or word not in found:
+            continue
+        if is_filler_term(word):  # cannot happen with our vectorizer; kept as a guard
             continue
         out.append((word, round(float(weight), 6)))
     return tuple(out[:keep])

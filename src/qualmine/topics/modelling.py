@@ -132,6 +132,7 @@ def fit_topics(
     timings: dict[str, float] = {}
     with timed(timings, "libraries"):
         load_libraries()
+    _step(progress, "reduction, clustering, topic words")
     model = TopicModel(
         method=request.method, seed=seed, k=request.k, reduce_outliers=request.reduce_outliers
     ).fit(texts, embeddings)

@@ -92,36 +92,23 @@ def _documents(
     return names, texts
 
 
-def _align(
-    conn: sqlite3.Connection, run: TopicRun, coder: str | None
-) -> tuple[tuple[str, ...], CodebookAlignment | None, int, tuple[str, ...]]:
+Aligned = tuple[tuple[str, ...], CodebookAlignment | None, int, tuple[str, ...]]
+
+
+def _unaligned(coded_documents: int, reason: str) -> Aligned:
+    return (), None, coded_documents, (f"no alignment with the codebook: {reason}",)
+
+
+def _align(conn: sqlite3.Connection, run: TopicRun, coder: str | None) -> Aligned:
     if coder is None:
-        return (
-            (),
-            None,
-            0,
-            (
-                "no alignment with the codebook: no coder chosen (pass --coder or set "
-                "report_coder in qualmine.toml)",
-            ),
-        )
+        return _unaligned(0, "no coder chosen (pass --coder or set report_coder in qualmine.toml)")
     done = done_documents(conn, coder) & {a.document_id for a in run.assignments}
-    codings = (
-        read_codings(
-            conn, CodingFilter(coders=(coder,), statuses=STATUSES, document_ids=tuple(sorted(done)))
-        )
-        if done
-        else []
-    )
+    wanted = CodingFilter(coders=(coder,), statuses=STATUSES, document_ids=tuple(sorted(done)))
+    codings = read_codings(conn, wanted) if done else []
     if not codings:
-        return (
-            (),
-            None,
+        return _unaligned(
             len(done),
-            (
-                f"no alignment with the codebook: {coder} has no accepted codings in the "
-                f"run's documents ({len(done)} marked done)",
-            ),
+            f"{coder} has no accepted codings in the run's documents ({len(done)} marked done)",
         )
     used = {c.code for c in codings}
     order = [c for c in project_codes(conn) if c in used]
