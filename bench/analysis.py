@@ -9,7 +9,9 @@ marked done by both. Rows go in through the storage functions in one transaction
 
 Each target is timed in process on a corpus loaded once (loading is timed on its own), as
 the median of ``--repeat`` runs. ``agree`` is timed when qualmine.analysis.reliability has
-an ``agree`` function (else its ``agreement_table``, with a note), and skipped otherwise.
+an ``agree`` function (else its ``agreement_table``, with a note), and skipped otherwise;
+besides the default (segments), with --rollup, by turn, by character and with the
+--disagreements listing.
 
 Usage: python bench/analysis.py [--tiny] [--repeat N] [--keep DIR]
 """
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qualmine.analysis.cooccurrence import cooccurrence_tables
-from qualmine.analysis.corpus import CodedCorpus, CorpusFilter, load_corpus
+from qualmine.analysis.corpus import CorpusFilter, load_corpus
 from qualmine.analysis.crosstabs import CrosstabOptions, code_crosstab
 from qualmine.analysis.framework import framework_matrix
 from qualmine.analysis.frequencies import code_frequencies
@@ -161,20 +163,24 @@ def build_project(folder: Path, size: dict[str, int], seed: int = 1) -> Project:
     return project
 
 
-def agree_target() -> tuple[Callable[[CodedCorpus], Any] | None, str]:
-    """The agreement function to time, and a note on which one it is."""
+def agree_target() -> tuple[Callable[..., Any] | None, str]:
+    """The agreement function to time (called with a corpus and options), and a note."""
     try:
         from qualmine.analysis import reliability
     except ImportError:
         return None, "agree: skipped (qualmine.analysis.reliability is absent)"
     agree = getattr(reliability, "agree", None)
     if agree is not None:
-        return (lambda corpus: agree(corpus, CODERS)), "agree: reliability.agree(corpus, coders)"
+        return (lambda corpus, **options: agree(corpus, CODERS, **options)), (
+            "agree: reliability.agree(corpus, coders, ...)"
+        )
     table = getattr(reliability, "agreement_table", None)
     if table is None:
         return None, "agree: skipped (reliability has no agree function)"
-    note = "agree: reliability has no `agree`; timed reliability.agreement_table(corpus, coders)"
-    return (lambda corpus: table(corpus, CODERS)), note
+    note = (
+        "agree: reliability has no `agree`; timed reliability.agreement_table(corpus, coders, ...)"
+    )
+    return (lambda corpus, **options: table(corpus, CODERS, **options)), note
 
 
 def median_seconds(call: Callable[[], Any], repeat: int) -> float:
@@ -231,7 +237,13 @@ def run(project: Project, size: dict[str, int], built: float, repeat: int) -> No
     ]
     agree, note = agree_target()
     if agree is not None:
-        targets.append(("agree", lambda: agree(corpus)))
+        targets += [
+            ("agree", lambda: agree(corpus)),
+            ("agree --rollup", lambda: agree(corpus, rollup=True)),
+            ("agree --unit turn", lambda: agree(turns, unit="turn")),
+            ("agree --unit character", lambda: agree(corpus, unit="character")),
+            ("agree --disagreements", lambda: agree(corpus, disagreements=True)),
+        ]
     rows = [("load corpus (not a target)", load)]
     rows += [(name, median_seconds(call, repeat)) for name, call in targets]
     width = max(len(name) for name, _ in rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import math
 from pathlib import Path
@@ -16,19 +18,26 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import invoke
-from qualmine.analysis.agreement import agreement_by_code
-from qualmine.analysis.corpus import CorpusFilter, load_corpus
+from qualmine.analysis.agreement import (
+    AgreementResult,
+    agreement_by_code,
+    matrix_agreement_from_counts,
+)
+from qualmine.analysis.corpus import CodedCorpus, CorpusFilter, load_corpus
 from qualmine.analysis.reliability import (
     RatedSpan,
     Selection,
     agreement_from_counts,
     agreement_on_presence,
     agreement_table,
+    code_result,
     pattern_counts,
     truncate,
 )
 from qualmine.cli import cli
+from qualmine.coding.units import Unit
 from qualmine.errors import QualmineError
+from qualmine.models import Code, Codebook, Coding
 from qualmine.project.config import find_project
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -433,3 +442,181 @@ def test_a_loaded_corpus_gives_the_same_tables(fixture_project: Path) -> None:
     assert [t.rows for t in from_corpus] == [t.rows for t in from_project]
     with pytest.raises(ValueError, match="turn units"):
         agreement_on_presence(corpus, ["alice", "bob"], "turn")
+
+
+# The fast path against the definition: random small corpora built in memory, every unit.
+CODES = ("a", "g.x", "g.y", "g.y.z", "b", "not-in-codebook")
+RANDOM_CODEBOOK = Codebook(
+    "random",
+    1,
+    (
+        Code("a", "A"),
+        Code("g", "G", codable=False),
+        Code("g.x", "X", parent="g"),
+        Code("g.y", "Y", parent="g"),
+        Code("g.y.z", "Z", parent="g.y"),
+        Code("b", "B"),
+    ),
+)
+
+
+@st.composite
+def random_corpora(draw: st.DrawFn) -> tuple[CodedCorpus, tuple[str, ...]]:
+    """Up to three documents of sentences (some left out, some in one turn), 2-4 coders."""
+    coders = tuple(f"c{i}" for i in range(draw(st.integers(2, 4))))
+    kind = draw(st.sampled_from(["segment", "turn"]))
+    names, texts, units, codings = {}, {}, [], []
+    for doc in range(draw(st.integers(1, 3))):
+        doc_id = 5 + 3 * doc
+        size = draw(st.integers(0, 30))
+        names[doc_id], texts[doc_id] = f"D{draw(st.integers(0, 9))}{doc}", "ab c." * 6
+        cuts = sorted(draw(st.sets(st.integers(0, size), max_size=6)))
+        spans = [(s, e) for s, e in zip(cuts, cuts[1:], strict=False) if draw(st.booleans())]
+        turns = sorted(draw(st.lists(st.integers(0, 3), min_size=len(spans), max_size=len(spans))))
+        for turn in sorted(set(turns)):
+            mine = tuple(s for s, t in zip(spans, turns, strict=True) if t == turn)
+            pieces = [mine] if kind == "turn" else [(s,) for s in mine]
+            for p in pieces:
+                units.append(Unit(doc_id, p[0][0], p[-1][1], "", "participant", None, turn, p))
+        for _ in range(draw(st.integers(0, 8))):
+            start = draw(st.integers(0, size))
+            end = min(size, start + draw(st.integers(0, 15)))
+            code, coder = draw(st.sampled_from(CODES)), draw(st.sampled_from(coders))
+            codings.append(Coding(0, doc_id, start, end, "q", code, coder))
+    done = {c: frozenset(d for d in names if draw(st.booleans())) | {min(names)} for c in coders}
+    wanted = CorpusFilter(coders, ("accepted",), (), (), "participant", kind)
+    corpus = CodedCorpus(
+        RANDOM_CODEBOOK, names, texts, {}, {}, tuple(units), tuple(codings), coders, done, wanted
+    )
+    return corpus, coders
+
+
+def plain_rows(
+    corpus: CodedCorpus, coders: tuple[str, ...], unit: str, code: str, rollup: bool
+) -> list[RatedSpan]:
+    """A code's presence rows by the definition, one unit (or one character) at a time."""
+    parent = {c.id: c.parent for c in corpus.codebook.codes}
+
+    def counts_for(coded: str) -> bool:
+        while rollup and coded != code and coded in parent:
+            coded = parent[coded]
+        return coded == code
+
+    def value(coder: str, doc: int, start: int, end: int) -> int | None:
+        if doc not in corpus.done[coder]:
+            return None
+        return int(
+            any(
+                c.coder == coder and c.document_id == doc and counts_for(c.code)
+                and c.start < end and start < c.end
+                for c in corpus.codings
+            )
+        )  # fmt: skip
+
+    docs = sorted(corpus.documents, key=lambda d: corpus.documents[d])
+    if unit == "document":
+        return [
+            RatedSpan(d, 0, len(corpus.texts[d]), -1, tuple(
+                int(any(value(c, d, u.start, u.end) for u in corpus.units if u.document_id == d))
+                if d in corpus.done[c] else None
+                for c in coders
+            ))
+            for d in docs
+        ]  # fmt: skip
+    if unit != "character":
+        units = sorted(
+            corpus.units, key=lambda u: (corpus.documents[u.document_id], u.start, u.end)
+        )
+        return [
+            RatedSpan(u.document_id, u.start, u.end, u.turn_idx,
+                      tuple(value(c, u.document_id, u.start, u.end) for c in coders))
+            for u in units
+        ]  # fmt: skip
+    rows = []
+    for d in docs:
+        sentences = sorted({(s, e, u.turn_idx) for u in corpus.units if u.document_id == d
+                            for s, e in u.segments})  # fmt: skip
+        for s, e, turn in sentences:
+            chars = [
+                (x, tuple(value(c, d, x, x + 1) for c in coders)) for x in range(s, max(e, s + 1))
+            ]
+            for x, values in chars:
+                if rows and rows[-1].values == values and rows[-1].end == x and x > s:
+                    last = rows.pop()
+                    rows.append(RatedSpan(d, last.start, x + 1, turn, values, last.weight + 1))
+                else:
+                    rows.append(RatedSpan(d, x, min(x + 1, e), turn, values, min(x + 1, e) - x))
+    return rows
+
+
+def same_result(got: AgreementResult, expected: AgreementResult) -> bool:
+    """Equal to the last bit, NaN equal to NaN."""
+    pairs = zip(dataclasses.astuple(got), dataclasses.astuple(expected), strict=True)
+    return all(a == b or (a != a and b != b) for a, b in pairs)
+
+
+@settings(max_examples=120, deadline=None)
+@given(random_corpora(), st.sampled_from(["unit", "document", "character"]), st.booleans())
+def test_fast_presence_and_figures_equal_the_plain_computation(
+    drawn: tuple[CodedCorpus, tuple[str, ...]], unit: str, rollup: bool
+) -> None:
+    corpus, coders = drawn
+    unit = corpus.filters.unit if unit == "unit" else unit
+    agreement = agreement_on_presence(corpus, coders, unit, rollup=rollup)
+    presence = agreement.presence
+    candidates = [c.id for c in RANDOM_CODEBOOK.codes if c.codable or rollup]
+    candidates += sorted({c.code for c in corpus.codings} - {c.id for c in RANDOM_CODEBOOK.codes})
+    plain = {c: plain_rows(corpus, coders, unit, c, rollup) for c in candidates}
+    used = tuple(c for c in candidates if any(1 in r.values for r in plain[c]))
+    assert presence.codes == used
+    codable = {c.id for c in RANDOM_CODEBOOK.codes if c.codable or rollup}
+    assert presence.unused == tuple(c for c in candidates if c not in used and c in codable)
+    assert presence.rows == {c: tuple(plain[c]) for c in used}
+    for result in agreement.per_code:
+        assert same_result(result, code_result(result.code, plain[result.code], unit))
+    pooled = pattern_counts(r for c in used for r in plain[c])
+    assert same_result(agreement.pooled, agreement_from_counts("(pooled)", pooled, unit=unit))
+    tables = agreement_table(corpus, coders, unit, rollup=rollup, disagreements=True, by="document")
+    names = corpus.documents
+    detail = []
+    for doc in sorted(names, key=lambda d: names[d]):
+        for code in used:
+            rows = [r for r in plain[code] if r.document_id == doc]
+            result = code_result(code, rows, unit)
+            if rows and result.n_units:
+                coded = [
+                    sum(r.weight for r in rows if r.values[i] == 1) for i in range(len(coders))
+                ]
+                detail.append((names[doc], code, result.n_units, *coded, result))
+    got = tables[2].rows
+    assert [r[: 3 + len(coders)] for r in got] == [d[:-1] for d in detail]
+    for row, d in zip(got, detail, strict=True):
+        expected = (round(100 * d[-1].percent, 1), d[-1].cohen, d[-1].fleiss, d[-1].alpha)
+        assert all(a == b or (a != a and b != b) for a, b in zip(row[-4:], expected, strict=True))
+    mixed = [(names[r.document_id], r.start, used.index(c), c) for c in used for r in plain[c]
+             if 0 in r.values and 1 in r.values]  # fmt: skip
+    assert [(r[0], r[2]) for r in tables[-1].rows] == [(m[0], m[3]) for m in sorted(mixed)]
+
+
+def test_two_coder_counts_give_the_matrix_figures_to_the_last_bit() -> None:
+    # Every table of up to 5 units per pattern: kappa's chance term is where a shortcut
+    # such as p0 = 1 - p1 would drift from `agreement_by_code` in the last digit.
+    patterns = [(0, 0), (0, 1), (1, 0), (1, 1), (1, None)]
+    for counts in itertools.product(range(6), range(6), range(6), range(6), range(2)):
+        matrix = [list(p) for p, n in zip(patterns, counts, strict=True) for _ in range(n)]
+        expected = agreement_by_code({"c": matrix})[0]
+        got = matrix_agreement_from_counts("c", dict(zip(patterns, counts, strict=True)), 2)
+        assert same_result(got, expected), counts
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 4).flatmap(lambda k: st.lists(st.tuples(*[values] * k), max_size=40)))
+def test_counts_and_table_give_the_matrix_figures_to_the_last_bit(
+    matrix: list[tuple[int | None, ...]],
+) -> None:
+    expected = agreement_by_code({"c": [list(row) for row in matrix]})[0]
+    counts = pattern_counts(RatedSpan(0, i, i + 1, 0, row) for i, row in enumerate(matrix))
+    table = np.array([[row.count(0), row.count(1)] for row in matrix], dtype=float)
+    n_coders = len(matrix[0]) if matrix else 2
+    got = matrix_agreement_from_counts("c", counts, n_coders, table=lambda: table.reshape(-1, 2))
+    assert same_result(got, expected)

@@ -6,6 +6,10 @@ NaN) means the coder did not rate that unit. Every coder must have a slot in eve
 
 Categories are nominal: labels are compared only for equality, never ordered.
 
+A presence matrix (values 1, 0 or None) can also be given as pattern counts: how many units
+show each row of values. `agreement_from_counts` and `matrix_agreement_from_counts` take
+those, so a long matrix with few distinct rows never has to be built.
+
 A statistic that is undefined for the data given (no unit rated twice, or every rating in
 one category so that chance agreement is already perfect) comes back as ``float("nan")``
 instead of raising, so one degenerate code does not stop a table of many. Malformed input
@@ -16,8 +20,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from itertools import combinations
 from typing import TypeAlias
 
@@ -27,6 +32,8 @@ import numpy.typing as npt
 Rating: TypeAlias = "Hashable | None"
 Ratings: TypeAlias = "Sequence[Sequence[Hashable | None]]"
 FloatArray: TypeAlias = "npt.NDArray[np.float64]"
+Values: TypeAlias = "tuple[int | None, ...]"  # one presence value per coder
+Counts: TypeAlias = "Mapping[Values, int]"  # how many units show each row of values
 
 PRESENCE_VALUES = (0, 1)
 
@@ -260,7 +267,41 @@ def krippendorff_alpha_nominal(ratings: Ratings) -> float:
         Alpha, or NaN when no unit is pairable or all pairable values are one category.
     """
     _count_coders(ratings)
-    return _alpha_from_coincidences(_coincidence_matrix(ratings, _categories(ratings)))
+    return alpha_from_coincidences(_coincidence_matrix(ratings, _categories(ratings)))
+
+
+def coincidences_from_counts(counts: FloatArray) -> FloatArray:
+    """Krippendorff's coincidence matrix o_ck from a units x categories counts table.
+
+    Units with fewer than two values are not pairable and drop out. The sums run in unit
+    order, so a table holding the same rows gives the same matrix, bit for bit.
+
+    Args:
+        counts: ``counts[u][c]`` is how many coders gave unit u category c.
+    """
+    m = counts.sum(axis=1)
+    counts, m = counts[m >= 2], m[m >= 2]
+    weighted = counts / (m - 1)[:, np.newaxis]
+    result: FloatArray = weighted.T @ counts - np.diag(weighted.sum(axis=0))
+    return result
+
+
+def alpha_from_coincidences(coincidences: FloatArray) -> float:
+    """Nominal alpha = 1 - (n - 1) * (n - sum o_cc) / (n^2 - sum n_c^2).
+
+    Args:
+        coincidences: a coincidence matrix, as from `coincidences_from_counts`.
+
+    Returns:
+        Alpha, or NaN when fewer than two categories occur.
+    """
+    n_c = coincidences.sum(axis=0)
+    if np.count_nonzero(n_c > 0) < 2:
+        return math.nan
+    n = float(n_c.sum())
+    disagreeing = n - float(np.trace(coincidences))
+    by_chance = n * n - float((n_c**2).sum())
+    return 1.0 - (n - 1.0) * disagreeing / by_chance
 
 
 def agreement_by_code(
@@ -291,7 +332,7 @@ def agreement_by_code(
                 percent=percent_agreement(matrix),
                 cohen=pairwise_cohen_kappa(matrix),
                 fleiss=fleiss_kappa(matrix),
-                alpha=_alpha_from_coincidences(coincidences),
+                alpha=alpha_from_coincidences(coincidences),
                 coincidences=(
                     (float(coincidences[0, 0]), float(coincidences[0, 1])),
                     (float(coincidences[1, 0]), float(coincidences[1, 1])),
@@ -326,7 +367,97 @@ def overall(results: Sequence[AgreementResult]) -> OverallAgreement:
         mean_fleiss=_mean_defined(r.fleiss for r in results),
         mean_alpha=_mean_defined(r.alpha for r in results),
         pooled_percent=math.fsum(weighted) / n_units if n_units else math.nan,
-        pooled_alpha=_alpha_from_coincidences(pooled),
+        pooled_alpha=alpha_from_coincidences(pooled),
+    )
+
+
+def agreement_from_counts(code: str, counts: Counts, *, unit: str = "segment") -> AgreementResult:
+    """Agreement statistics from how many units show each pattern of values.
+
+    Gives the figures of `agreement_by_code` on a matrix holding each pattern as many
+    times as its count, without building that matrix. They can differ from those in the
+    last digit, as the sums go in another order; `matrix_agreement_from_counts` matches
+    them bit for bit.
+
+    Args:
+        code: the code, carried into the result.
+        counts: per pattern (one 1, 0 or None per coder), how many units show it.
+        unit: what a unit is, carried into the result.
+    """
+    patterns = [(p, w) for p, w in counts.items() if w > 0]
+    pairable, agreeing = 0, 0.0
+    o = [[0.0, 0.0], [0.0, 0.0]]
+    for values, weight in patterns:
+        present = [v for v in values if v is not None]
+        m = len(present)
+        if m < 2:
+            continue
+        n1 = sum(present)
+        n0 = m - n1
+        pairable += weight
+        agreeing += weight * (n1 * (n1 - 1) + n0 * (n0 - 1)) / (m * (m - 1))
+        o[0][0] += weight * n0 * (n0 - 1) / (m - 1)
+        o[1][1] += weight * n1 * (n1 - 1) / (m - 1)
+        o[0][1] += weight * n0 * n1 / (m - 1)
+        o[1][0] += weight * n0 * n1 / (m - 1)
+    n_coders = len(patterns[0][0]) if patterns else 0
+    kappas = [_weighted_cohen(patterns, i, j) for i, j in combinations(range(n_coders), 2)]
+    return AgreementResult(
+        code=code,
+        unit=unit,
+        n_units=pairable,
+        percent=agreeing / pairable if pairable else math.nan,
+        cohen=_mean_defined(kappas),
+        fleiss=_weighted_fleiss(patterns, n_coders),
+        alpha=_nominal_alpha(o),
+        coincidences=((o[0][0], o[0][1]), (o[1][0], o[1][1])),
+    )
+
+
+def matrix_agreement_from_counts(
+    code: str,
+    counts: Counts,
+    n_coders: int,
+    *,
+    unit: str = "segment",
+    table: Callable[[], FloatArray] | None = None,
+) -> AgreementResult:
+    """`agreement_by_code` on one code's matrix, bit for bit, from its pattern counts.
+
+    Units, percent and Cohen's kappa come from the counts for any number of coders. So do
+    Fleiss' kappa and alpha for two coders, whose sums are then of whole numbers; with
+    more they add fractions in unit order, and come from ``table``.
+
+    Args:
+        code: the code, carried into the result.
+        counts: per pattern (one 1, 0 or None per coder), how many units show it.
+        n_coders: how many coders the patterns hold.
+        unit: what a unit is, carried into the result.
+        table: gives the matrix as a units x (coders giving 0, coders giving 1) table, in
+            unit order; needed with three or more coders.
+    """
+    patterns = [(p, w) for p, w in counts.items() if w > 0]
+    n_units, percent = _pairable_percent(patterns)
+    pairs = combinations(range(n_coders), 2)
+    cohen = _mean_defined([_weighted_cohen(patterns, i, j) for i, j in pairs])
+    if n_coders == 2:
+        fleiss, o = _two_coder_fleiss(patterns), _two_coder_coincidences(patterns)
+    else:
+        if table is None:
+            raise ValueError(f"code {code!r}: {n_coders} coders need the table in unit order")
+        values = table()
+        complete = values[values.sum(axis=1) == n_coders]
+        fleiss = fleiss_kappa_from_counts(complete) if complete.shape[0] else math.nan
+        o = coincidences_from_counts(values)
+    return AgreementResult(
+        code=code,
+        unit=unit,
+        n_units=n_units,
+        percent=percent,
+        cohen=cohen,
+        fleiss=fleiss,
+        alpha=alpha_from_coincidences(o),
+        coincidences=((float(o[0, 0]), float(o[0, 1])), (float(o[1, 0]), float(o[1, 1]))),
     )
 
 
@@ -365,23 +496,7 @@ def _value_counts(ratings: Iterable[Sequence[Rating]], categories: list[Hashable
 
 def _coincidence_matrix(ratings: Ratings, categories: list[Hashable]) -> FloatArray:
     """Return Krippendorff's coincidence matrix o_ck over the pairable units."""
-    counts = _value_counts(ratings, categories)
-    m = counts.sum(axis=1)
-    counts, m = counts[m >= 2], m[m >= 2]
-    weighted = counts / (m - 1)[:, np.newaxis]
-    result: FloatArray = weighted.T @ counts - np.diag(weighted.sum(axis=0))
-    return result
-
-
-def _alpha_from_coincidences(coincidences: FloatArray) -> float:
-    """Nominal alpha = 1 - (n - 1) * (n - sum o_cc) / (n^2 - sum n_c^2)."""
-    n_c = coincidences.sum(axis=0)
-    if np.count_nonzero(n_c > 0) < 2:
-        return math.nan
-    n = float(n_c.sum())
-    disagreeing = n - float(np.trace(coincidences))
-    by_chance = n * n - float((n_c**2).sum())
-    return 1.0 - (n - 1.0) * disagreeing / by_chance
+    return coincidences_from_counts(_value_counts(ratings, categories))
 
 
 def _fleiss_table(table: Sequence[Sequence[float]] | FloatArray) -> FloatArray:
@@ -412,3 +527,85 @@ def _check_presence(code: str, matrix: Sequence[Sequence[int | None]]) -> None:
 def _mean_defined(values: Iterable[float]) -> float:
     defined = [v for v in values if not math.isnan(v)]
     return math.fsum(defined) / len(defined) if defined else math.nan
+
+
+def _weighted_cohen(patterns: Sequence[tuple[Values, int]], i: int, j: int) -> float:
+    n = agree = a1 = b1 = 0
+    for values, weight in patterns:
+        a, b = values[i], values[j]
+        if a is None or b is None:
+            continue
+        n += weight
+        agree += weight * (a == b)
+        a1 += weight * a
+        b1 += weight * b
+    chance = a1 * b1 + (n - a1) * (n - b1)
+    if n == 0 or chance == n * n:
+        return math.nan
+    p_e = chance / (n * n)
+    return (agree / n - p_e) / (1 - p_e)
+
+
+def _weighted_fleiss(patterns: Sequence[tuple[Values, int]], k: int) -> float:
+    complete = [
+        (sum(v for v in values if v is not None), w) for values, w in patterns if None not in values
+    ]
+    total = sum(w for _, w in complete)
+    ones = sum(w * n1 for n1, w in complete)
+    if k < 2 or ones in (0, total * k):  # no complete unit, or a single category
+        return math.nan
+    observed = sum(w * (n1 * n1 + (k - n1) ** 2 - k) for n1, w in complete) / (total * k * (k - 1))
+    p1 = ones / (total * k)
+    expected = p1 * p1 + (1 - p1) * (1 - p1)
+    return (observed - expected) / (1 - expected)
+
+
+def _nominal_alpha(o: Sequence[Sequence[float]]) -> float:
+    """Nominal alpha = 1 - (n - 1) * (n - sum o_cc) / (n^2 - sum n_c^2), as in agreement."""
+    n_c = [o[0][0] + o[1][0], o[0][1] + o[1][1]]
+    if min(n_c) <= 0:
+        return math.nan
+    n = n_c[0] + n_c[1]
+    return 1.0 - (n - 1.0) * (n - o[0][0] - o[1][1]) / (n * n - n_c[0] ** 2 - n_c[1] ** 2)
+
+
+def _pairable_percent(patterns: Sequence[tuple[Values, int]]) -> tuple[int, float]:
+    """Units rated by two or more coders, and `percent_agreement` over them.
+
+    `percent_agreement` takes the `math.fsum` of the units' scores: their exact sum,
+    correctly rounded, which is what the fractions give.
+    """
+    units: Counter[float] = Counter()  # units per score
+    for values, weight in patterns:
+        present = [v for v in values if v is not None]
+        m = len(present)
+        if m >= 2:
+            n1 = sum(present)
+            units[(n1 * (n1 - 1) + (m - n1) * (m - n1 - 1)) / (m * (m - 1))] += weight
+    n = sum(units.values())
+    agreeing = sum((Fraction(score) * w for score, w in units.items()), Fraction(0))
+    return n, float(agreeing) / n if n else math.nan
+
+
+def _two_coder_fleiss(patterns: Sequence[tuple[Values, int]]) -> float:
+    """Fleiss' kappa with the steps of `fleiss_components`, for two coders."""
+    complete = [(values, w) for values, w in patterns if None not in values]
+    n = sum(w for _, w in complete)
+    ones = sum(w * sum(v for v in values if v is not None) for values, w in complete)
+    if ones in (0, 2 * n):  # no complete unit, or a single category
+        return math.nan
+    observed = sum(w for values, w in complete if values[0] == values[1]) / n
+    p0, p1 = (2 * n - ones) / (2 * n), ones / (2 * n)
+    expected = p0 * p0 + p1 * p1
+    return (observed - expected) / (1 - expected)
+
+
+def _two_coder_coincidences(patterns: Sequence[tuple[Values, int]]) -> FloatArray:
+    """The coincidence matrix for two coders: each pairable unit adds its pair both ways."""
+    o = [[0, 0], [0, 0]]
+    for values, weight in patterns:
+        if None not in values:
+            a, b = (int(v) for v in values if v is not None)
+            o[a][b] += weight
+            o[b][a] += weight
+    return np.array(o, dtype=float)

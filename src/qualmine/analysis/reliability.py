@@ -5,30 +5,45 @@ overlaps the unit, 0 if not, and None (missing) when the coder has not marked th
 document done. Missing is not "uncoded": Krippendorff's alpha leaves such values out,
 Fleiss' kappa keeps only the units every coder rated, Cohen's kappa the units both rated.
 
-Units are documents, turns, segments or characters. Character by character the presence
-matrix would hold a row per character, so it is built as runs instead: stretches that every
-coder rated alike, each weighted by its length. Every statistic here depends only on how many
-units show each pattern of values, so `agreement_from_counts` gives from the runs exactly the
-figures that `agreement_by_code` gives from the full matrix.
+Units are documents, turns, segments or characters. The presence matrices are never built
+cell by cell: a code touches few units, so `PresenceCells` keeps, for every code at once, only
+the units some coder's coding of it touches; every other unit of a document holds that
+document's blank values (0 for a coder who marked it done, None for one who did not).
+Character by character the touched units become runs: stretches of a sentence that every
+coder rated alike, each weighted by its length.
+
+Every statistic depends on how many units show each pattern of values, so the figures come
+from pattern counts: `agreement_from_counts` for characters (and the pooled figures), and
+for other units `agreement_by_code`'s own arithmetic done on the counts. With two coders
+that arithmetic adds whole numbers only, so the counts give its figures bit for bit; with
+more, Fleiss' kappa and alpha add fractions unit by unit, and those two are computed from the
+code's units in order, as `agreement_by_code` computes them.
 """
 
 from __future__ import annotations
 
-import bisect
-import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import combinations
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeAlias
+
+import numpy as np
+import numpy.typing as npt
 
 from qualmine.analysis.agreement import (
     AgreementResult,
+    Counts,
+    FloatArray,
     OverallAgreement,
+    Values,
     agreement_by_code,
+    agreement_from_counts,
+    matrix_agreement_from_counts,
     overall,
 )
 from qualmine.analysis.corpus import CodedCorpus, CorpusFilter, load_corpus
-from qualmine.analysis.overlap import UnitKey, codes_per_unit
+from qualmine.analysis.frequencies import BoolArray, IntArray, document_bases, expand_ranges
 from qualmine.errors import QualmineError
 from qualmine.models import Codebook, Table
 from qualmine.project.config import Project
@@ -37,8 +52,7 @@ from qualmine.storage.codings import coders as stored_coders
 LIVE_STATUSES = ("suggested", "accepted")
 UNITS = ("document", "turn", "segment", "character")
 TEXT_WIDTH = 100
-Values = tuple[int | None, ...]
-Counts = Mapping[Values, int]
+ValueArray: TypeAlias = "npt.NDArray[np.int8]"  # rows x coders: 1, 0, or -1 where missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +93,179 @@ class RatedSpan:
     weight: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
+class PresenceCells:
+    """Every code's presence matrix at once, keeping only the rows a coding touches.
+
+    Every code's matrix runs over the same spans: the units, or for characters the
+    sentences of the units, in document-name and text order. A span that no coder's coding
+    of the code touches is one row with its document's blank values; a touched span is
+    kept as pieces: the unit itself, or its runs of characters rated alike.
+
+    Attributes:
+        patterns: the distinct rows of values; ``blank`` and ``piece_pattern`` index it.
+        documents: document ids in name order.
+        blank: per document, the pattern of its untouched rows.
+        span_document: per span, index into ``documents``.
+        span_start: per span, its first character.
+        span_end: per span, just past its last character.
+        span_turn: per span, its turn's index in the document (-1 for a whole document).
+        characters: whether a row weighs its length in characters (else 1).
+        n_codes: how many codes the matrices are for.
+        piece_code: per piece, index of its code; pieces go by code, span and start.
+        piece_span: per piece, index into the spans.
+        piece_start: per piece, its first character.
+        piece_end: per piece, just past its last character.
+        piece_pattern: per piece, index into ``patterns``.
+    """
+
+    patterns: tuple[Values, ...]
+    documents: tuple[int, ...]
+    blank: IntArray
+    span_document: IntArray
+    span_start: IntArray
+    span_end: IntArray
+    span_turn: IntArray
+    characters: bool
+    n_codes: int
+    piece_code: IntArray
+    piece_span: IntArray
+    piece_start: IntArray
+    piece_end: IntArray
+    piece_pattern: IntArray
+    _entries_memo: list[tuple[IntArray, IntArray, IntArray, IntArray]] = field(
+        default_factory=list, init=False, repr=False
+    )
+
+    def code_counts(self) -> list[Counter[Values]]:
+        """Per code, its units per pattern, patterns in order of first appearance."""
+        code, _, pattern, weight = self._entries()
+        found = self._counters(code, pattern, weight)
+        return [found.get(c, Counter()) for c in range(self.n_codes)]
+
+    def document_counts(self) -> dict[tuple[int, int], Counter[Values]]:
+        """Per (code, document index), its units per pattern, as `code_counts`."""
+        code, document, pattern, weight = self._entries()
+        n_docs = len(self.documents)
+        found = self._counters(code * n_docs + document, pattern, weight)
+        return {divmod(key, n_docs): counts for key, counts in found.items()}
+
+    def pooled_counts(self) -> Counter[Values]:
+        """Units per pattern over every code, patterns in order of first appearance."""
+        code, _, pattern, weight = self._entries()
+        return self._counters(np.zeros_like(code), pattern, weight).get(0, Counter())
+
+    def document_sizes(self) -> IntArray:
+        """Per document, how many spans it has."""
+        return np.bincount(self.span_document, minlength=len(self.documents))
+
+    def value_table(self, code: int, document: int | None = None) -> FloatArray:
+        """A code's matrix (one document's rows, or all) as rows x (0s, 1s), in row order.
+
+        Only for units, where a touched span is a single piece.
+        """
+        low, high = 0, self.span_start.size
+        if document is not None:
+            low, high = np.searchsorted(self.span_document, [document, document + 1]).tolist()
+        lo, hi = np.searchsorted(self.piece_code, [code, code + 1])
+        spans, patterns = self.piece_span[lo:hi], self.piece_pattern[lo:hi]
+        inside = (spans >= low) & (spans < high)
+        sequence = self.blank[self.span_document[low:high]]
+        sequence[spans[inside] - low] = patterns[inside]
+        tally = [[values.count(0), values.count(1)] for values in self.patterns]
+        table: FloatArray = np.array(tally, dtype=float).reshape(-1, 2)[sequence]
+        return table
+
+    def rows_of(self, code: int) -> tuple[RatedSpan, ...]:
+        """A code's rows, in order: untouched spans whole, touched spans as their pieces."""
+        lo, hi = np.searchsorted(self.piece_code, [code, code + 1])
+        untouched = np.ones(self.span_start.size, dtype=bool)
+        untouched[self.piece_span[lo:hi]] = False
+        spans = np.flatnonzero(untouched)
+        span = np.concatenate((spans, self.piece_span[lo:hi]))
+        start = np.concatenate((self.span_start[spans], self.piece_start[lo:hi]))
+        end = np.concatenate((self.span_end[spans], self.piece_end[lo:hi]))
+        blank = self.blank[self.span_document[spans]]
+        pattern = np.concatenate((blank, self.piece_pattern[lo:hi]))
+        order = np.lexsort((start, span))
+        return self._rated_spans(span[order], start[order], end[order], pattern[order])
+
+    def disagreeing(self) -> tuple[IntArray, tuple[RatedSpan, ...]]:
+        """The rows where one coder gives 1 and another 0: their codes and the rows."""
+        mixed = np.array([0 in p and 1 in p for p in self.patterns], dtype=bool)
+        chosen = mixed[self.piece_pattern]
+        pieces = (self.piece_span, self.piece_start, self.piece_end, self.piece_pattern)
+        return self.piece_code[chosen], self._rated_spans(*(a[chosen] for a in pieces))
+
+    def _rated_spans(
+        self, span: IntArray, start: IntArray, end: IntArray, pattern: IntArray
+    ) -> tuple[RatedSpan, ...]:
+        documents = np.array(self.documents, dtype=np.int64)[self.span_document[span]]
+        weight = end - start if self.characters else np.ones_like(start)
+        values = [self.patterns[p] for p in pattern.tolist()]
+        columns = (documents, start, end, self.span_turn[span])
+        return tuple(map(RatedSpan, *(c.tolist() for c in columns), values, weight.tolist()))
+
+    def _entries(self) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        """Every row as (code, document, pattern, weight), in row order.
+
+        A document's untouched spans for a code are one entry, placed at the first of them:
+        only the patterns' totals and the order they first appear in matter downstream.
+        """
+        if not self._entries_memo:
+            self._entries_memo.append(self._sorted_entries())
+        return self._entries_memo[0]
+
+    def _sorted_entries(self) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        n_docs, n_spans = len(self.documents), max(self.span_start.size, 1)
+        span_weight = self._weights(self.span_start, self.span_end)
+        cell = np.unique(self.piece_code * n_spans + self.piece_span)
+        code, span = cell // n_spans, cell % n_spans
+        group = code * n_docs + self.span_document[span]
+        first = np.searchsorted(self.span_document, np.arange(n_docs))
+        rank = np.arange(cell.size) - np.searchsorted(group, group)
+        size = n_docs * self.n_codes
+        leading = _sums(group, span - first[self.span_document[span]] == rank, size)
+        touched = _sums(group, np.ones_like(group), size)
+        touched_weight = _sums(group, span_weight[span], size)
+        doc_size = np.tile(self.document_sizes(), self.n_codes)
+        doc_weight = np.tile(_sums(self.span_document, span_weight, n_docs), self.n_codes)
+        rest = np.flatnonzero(touched < doc_size)
+        rest_code, rest_doc = rest // max(n_docs, 1), rest % max(n_docs, 1)
+        rest_span = first[rest_doc] + leading[rest]
+        codes = np.concatenate((self.piece_code, rest_code))
+        spans = np.concatenate((self.piece_span, rest_span))
+        starts = np.concatenate((self.piece_start, self.span_start[rest_span]))
+        patterns = np.concatenate((self.piece_pattern, self.blank[rest_doc]))
+        piece_weight = self._weights(self.piece_start, self.piece_end)
+        weights = np.concatenate((piece_weight, (doc_weight - touched_weight)[rest]))
+        order = np.lexsort((starts, spans, codes))
+        return codes[order], self.span_document[spans[order]], patterns[order], weights[order]
+
+    def _weights(self, start: IntArray, end: IntArray) -> IntArray:
+        return end - start if self.characters else np.ones_like(start)
+
+    def _counters(
+        self, group: IntArray, pattern: IntArray, weight: IntArray
+    ) -> dict[int, Counter[Values]]:
+        """Per group, weights summed per pattern, patterns in order of first appearance."""
+        width = max(len(self.patterns), 1)
+        key = group * width + pattern
+        unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        total = _sums(inverse.reshape(-1), weight, unique.size)
+        order = np.lexsort((first, unique // width))
+        found: dict[int, Counter[Values]] = {}
+        for k, w in zip(unique[order].tolist(), total[order].tolist(), strict=True):
+            found.setdefault(k // width, Counter())[self.patterns[k % width]] = w
+        return found
+
+
+def _sums(group: IntArray, weight: IntArray | BoolArray, size: int) -> IntArray:
+    """Per group index below ``size``, the weights summed (exact: below 2**53)."""
+    return np.bincount(group, weights=weight, minlength=size).astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Presence:
     """Per code, the presence matrix of the coders over the units.
 
@@ -88,7 +274,7 @@ class Presence:
         coders: the coders compared, one column each.
         codes: codes some coder applied in these units, codebook order first.
         unused: codes of the codebook that no coder applied in these units.
-        rows: per code, its rows in document-name and text order.
+        cells: the matrices, one per code in ``codes``, stored sparsely.
         corpus: the corpus the matrices were built from.
         rollup: whether a parent carries every unit its descendants carry.
     """
@@ -97,9 +283,17 @@ class Presence:
     coders: tuple[str, ...]
     codes: tuple[str, ...]
     unused: tuple[str, ...]
-    rows: dict[str, tuple[RatedSpan, ...]]
+    cells: PresenceCells
     corpus: CodedCorpus
     rollup: bool = False
+    _rows: dict[str, tuple[RatedSpan, ...]] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def rows(self) -> dict[str, tuple[RatedSpan, ...]]:
+        """Per code, its rows in document-name and text order (built on first use)."""
+        if len(self._rows) < len(self.codes):
+            self._rows.update((c, self.cells.rows_of(i)) for i, c in enumerate(self.codes))
+        return self._rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,92 +328,6 @@ def check_coders(project: Project, coders: Sequence[str]) -> None:
         )
 
 
-def agreement_from_counts(code: str, counts: Counts, *, unit: str = "segment") -> AgreementResult:
-    """Agreement statistics from how many units show each pattern of values.
-
-    Gives the same figures as `agreement_by_code` on a matrix holding each pattern as
-    many times as its count, without building that matrix.
-
-    Args:
-        code: the code, carried into the result.
-        counts: per pattern (one 1, 0 or None per coder), how many units show it.
-        unit: what a unit is, carried into the result.
-    """
-    patterns = [(p, w) for p, w in counts.items() if w > 0]
-    pairable, agreeing = 0, 0.0
-    o = [[0.0, 0.0], [0.0, 0.0]]
-    for values, weight in patterns:
-        present = [v for v in values if v is not None]
-        m = len(present)
-        if m < 2:
-            continue
-        n1 = sum(present)
-        n0 = m - n1
-        pairable += weight
-        agreeing += weight * (n1 * (n1 - 1) + n0 * (n0 - 1)) / (m * (m - 1))
-        o[0][0] += weight * n0 * (n0 - 1) / (m - 1)
-        o[1][1] += weight * n1 * (n1 - 1) / (m - 1)
-        o[0][1] += weight * n0 * n1 / (m - 1)
-        o[1][0] += weight * n0 * n1 / (m - 1)
-    n_coders = len(patterns[0][0]) if patterns else 0
-    kappas = [_weighted_cohen(patterns, i, j) for i, j in combinations(range(n_coders), 2)]
-    return AgreementResult(
-        code=code,
-        unit=unit,
-        n_units=pairable,
-        percent=agreeing / pairable if pairable else math.nan,
-        cohen=_mean_defined(kappas),
-        fleiss=_weighted_fleiss(patterns, n_coders),
-        alpha=_nominal_alpha(o),
-        coincidences=((o[0][0], o[0][1]), (o[1][0], o[1][1])),
-    )
-
-
-def _weighted_cohen(patterns: Sequence[tuple[Values, int]], i: int, j: int) -> float:
-    n = agree = a1 = b1 = 0
-    for values, weight in patterns:
-        a, b = values[i], values[j]
-        if a is None or b is None:
-            continue
-        n += weight
-        agree += weight * (a == b)
-        a1 += weight * a
-        b1 += weight * b
-    chance = a1 * b1 + (n - a1) * (n - b1)
-    if n == 0 or chance == n * n:
-        return math.nan
-    p_e = chance / (n * n)
-    return (agree / n - p_e) / (1 - p_e)
-
-
-def _weighted_fleiss(patterns: Sequence[tuple[Values, int]], k: int) -> float:
-    complete = [
-        (sum(v for v in values if v is not None), w) for values, w in patterns if None not in values
-    ]
-    total = sum(w for _, w in complete)
-    ones = sum(w * n1 for n1, w in complete)
-    if k < 2 or ones in (0, total * k):  # no complete unit, or a single category
-        return math.nan
-    observed = sum(w * (n1 * n1 + (k - n1) ** 2 - k) for n1, w in complete) / (total * k * (k - 1))
-    p1 = ones / (total * k)
-    expected = p1 * p1 + (1 - p1) * (1 - p1)
-    return (observed - expected) / (1 - expected)
-
-
-def _nominal_alpha(o: Sequence[Sequence[float]]) -> float:
-    """Nominal alpha = 1 - (n - 1) * (n - sum o_cc) / (n^2 - sum n_c^2), as in agreement."""
-    n_c = [o[0][0] + o[1][0], o[0][1] + o[1][1]]
-    if min(n_c) <= 0:
-        return math.nan
-    n = n_c[0] + n_c[1]
-    return 1.0 - (n - 1.0) * (n - o[0][0] - o[1][1]) / (n * n - n_c[0] ** 2 - n_c[1] ** 2)
-
-
-def _mean_defined(values: Iterable[float]) -> float:
-    defined = [v for v in values if not math.isnan(v)]
-    return math.fsum(defined) / len(defined) if defined else math.nan
-
-
 def pattern_counts(rows: Iterable[RatedSpan]) -> Counter[Values]:
     """How many units (weights summed) show each pattern of values."""
     counts: Counter[Values] = Counter()
@@ -235,12 +343,24 @@ def code_result(code: str, rows: Sequence[RatedSpan], unit: str) -> AgreementRes
     return agreement_by_code({code: [list(r.values) for r in rows]}, unit=unit)[0]
 
 
+def _result(
+    presence: Presence, index: int, counts: Counts, document: int | None = None
+) -> AgreementResult:
+    """What `code_result` gives on a code's rows (in one document, or all), from counts."""
+    code = presence.codes[index]
+    if presence.unit == "character":
+        return agreement_from_counts(code, counts, unit="character")
+    table = partial(presence.cells.value_table, index, document)
+    return matrix_agreement_from_counts(
+        code, counts, len(presence.coders), unit=presence.unit, table=table
+    )
+
+
 def agreement_of(presence: Presence) -> Agreement:
     """Agreement per code, the summary over codes, and the pooled figures."""
-    per_code = tuple(code_result(c, presence.rows[c], presence.unit) for c in presence.codes)
-    pooled: Counter[Values] = Counter()
-    for code in presence.codes:
-        pooled.update(pattern_counts(presence.rows[code]))
+    counts = presence.cells.code_counts()
+    per_code = tuple(_result(presence, i, counts[i]) for i in range(len(presence.codes)))
+    pooled = presence.cells.pooled_counts()
     return Agreement(
         presence,
         per_code,
@@ -313,14 +433,18 @@ def presence_by_code(
     """
     lineage = _lineage(corpus.codebook)
     candidates = _candidate_codes(corpus, rollup)
+    layout = _layout(corpus, coders)
+    codings = _counted_codings(corpus, coders, layout, candidates, lineage if rollup else {})
     if unit == "character":
-        rows = _character_rows(corpus, coders, candidates, lineage if rollup else {})
+        spans = _sentence_spans(corpus, layout)
+        pieces = _character_pieces(spans, layout, codings, len(candidates))
     else:
-        rows = _unit_rows(corpus, coders, unit, candidates, lineage if rollup else {})
-    used = tuple(c for c in candidates if any(1 in r.values for r in rows[c]))
+        spans, pieces = _unit_pieces(_unit_spans(corpus, layout), layout, codings, unit)
+    cells, used = _cells(layout, spans, pieces, unit == "character", len(candidates))
+    codes = tuple(candidates[i] for i in used.tolist())
     codable = {c.id for c in corpus.codebook.codes if c.codable or rollup}
-    unused = tuple(c for c in candidates if c not in used and c in codable)
-    return Presence(unit, tuple(coders), used, unused, {c: rows[c] for c in used}, corpus, rollup)
+    unused = tuple(c for c in candidates if c not in codes and c in codable)
+    return Presence(unit, tuple(coders), codes, unused, cells, corpus, rollup)
 
 
 def _lineage(codebook: Codebook) -> dict[str, tuple[str, ...]]:
@@ -342,134 +466,248 @@ def _candidate_codes(corpus: CodedCorpus, rollup: bool) -> tuple[str, ...]:
     return (*known, *extra)
 
 
-def _expand(codes: Iterable[str], lineage: Mapping[str, tuple[str, ...]]) -> set[str]:
-    return {a for c in codes for a in lineage.get(c, (c,))}
+@dataclass(frozen=True, slots=True, eq=False)
+class _Layout:
+    """The documents in name order, each placed on one axis of global positions."""
+
+    documents: tuple[int, ...]
+    length: IntArray  # per document, its text's length
+    base: IntArray  # per document, what makes its offsets global
+    rated: BoolArray  # coders x documents: the coder marked the document done
+
+    def blank_values(self) -> ValueArray:
+        """Per document, the values of a row no coding touches: 0, or -1 where missing."""
+        return np.where(self.rated.T, 0, -1).astype(np.int8)
 
 
-def _ordered_units(corpus: CodedCorpus) -> list[tuple[UnitKey, int]]:
-    keyed = [((u.document_id, u.start, u.end), u.turn_idx) for u in corpus.units]
-    return sorted(keyed, key=lambda k: (corpus.documents[k[0][0]], k[0][1], k[0][2]))
+@dataclass(frozen=True, slots=True, eq=False)
+class _Spans:
+    """Rows shared by every code: units, or sentences; document by index into the layout."""
+
+    document: IntArray
+    start: IntArray
+    end: IntArray
+    turn: IntArray
 
 
-def _unit_rows(
-    corpus: CodedCorpus,
-    coders: Sequence[str],
-    unit: str,
-    codes: Sequence[str],
-    lineage: Mapping[str, tuple[str, ...]],
-) -> dict[str, tuple[RatedSpan, ...]]:
-    spans = _ordered_units(corpus)
-    keys = [k for k, _ in spans]
-    carried = []
-    for coder in coders:
-        sets = codes_per_unit(keys, (c for c in corpus.codings if c.coder == coder))
-        carried.append({k: _expand(v, lineage) for k, v in sets.items()})
-    if unit == "document":
-        spans, carried = _whole_documents(corpus, keys, carried)
+@dataclass(frozen=True, slots=True, eq=False)
+class _Codings:
+    """The codings that count, one row per code they stand for, in global positions."""
+
+    coder: IntArray
+    code: IntArray
+    start: IntArray
+    end: IntArray
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Pieces:
+    """Touched rows by code, span and start, with every coder's value."""
+
+    code: IntArray
+    span: IntArray
+    start: IntArray
+    end: IntArray
+    values: ValueArray
+
+
+def _ints(values: Iterable[int]) -> IntArray:
+    return np.fromiter(values, dtype=np.int64)
+
+
+def _layout(corpus: CodedCorpus, coders: Sequence[str]) -> _Layout:
+    documents = tuple(sorted(corpus.documents, key=lambda d: corpus.documents[d]))
     done = [corpus.done.get(c, frozenset()) for c in coders]
-    rows: dict[str, tuple[RatedSpan, ...]] = {}
-    for code in codes:
-        rows[code] = tuple(
-            RatedSpan(
-                key[0],
-                key[1],
-                key[2],
-                turn,
-                tuple(
-                    int(code in sets[key]) if key[0] in d else None
-                    for sets, d in zip(carried, done, strict=True)
-                ),
-            )
-            for key, turn in spans
-        )
-    return rows
+    rated = np.array([[d in marked for d in documents] for marked in done], dtype=bool)
+    return _Layout(
+        documents,
+        _ints(len(corpus.texts[d]) for d in documents),
+        document_bases(corpus, documents),
+        rated.reshape(len(coders), len(documents)),
+    )
 
 
-def _whole_documents(
-    corpus: CodedCorpus, keys: Sequence[UnitKey], carried: Sequence[dict[UnitKey, set[str]]]
-) -> tuple[list[tuple[UnitKey, int]], list[dict[UnitKey, set[str]]]]:
-    """A document carries a code when one of its units does."""
-    docs = sorted(corpus.documents, key=lambda d: corpus.documents[d])
-    spans = [((d, 0, len(corpus.texts[d])), -1) for d in docs]
-    merged: list[dict[UnitKey, set[str]]] = []
-    for sets in carried:
-        per_doc: dict[UnitKey, set[str]] = {key: set() for key, _ in spans}
-        for key in keys:
-            per_doc[(key[0], 0, len(corpus.texts[key[0]]))] |= sets[key]
-        merged.append(per_doc)
-    return spans, merged
-
-
-def _character_rows(
+def _counted_codings(
     corpus: CodedCorpus,
     coders: Sequence[str],
-    codes: Sequence[str],
+    layout: _Layout,
+    candidates: Sequence[str],
     lineage: Mapping[str, tuple[str, ...]],
-) -> dict[str, tuple[RatedSpan, ...]]:
-    """Runs of characters rated alike, per code, over the sentences of the units."""
-    spans: dict[int, set[tuple[int, int, int]]] = {d: set() for d in corpus.documents}
-    for u in corpus.units:
-        spans[u.document_id].update((s, e, u.turn_idx) for s, e in u.segments)
-    covered: dict[tuple[str, str, int], list[tuple[int, int]]] = {}
-    for c in corpus.codings:
-        for code in lineage.get(c.code, (c.code,)):
-            covered.setdefault((code, c.coder, c.document_id), []).append((c.start, c.end))
-    docs = sorted(corpus.documents, key=lambda d: corpus.documents[d])
-    rows: dict[str, tuple[RatedSpan, ...]] = {}
-    for code in codes:
-        out: list[RatedSpan] = []
-        for doc in docs:
-            coverage = [
-                _merged(covered.get((code, coder, doc), []))
-                if doc in corpus.done.get(coder, frozenset())
-                else None
-                for coder in coders
-            ]
-            out.extend(_runs(doc, sorted(spans[doc]), coverage))
-        rows[code] = tuple(out)
-    return rows
+) -> _Codings:
+    """The chosen coders' codings in documents they marked done, clipped to the text."""
+    coder_index = {c: i for i, c in enumerate(coders)}
+    doc_index = {d: i for i, d in enumerate(layout.documents)}
+    kept = [c for c in corpus.codings if c.coder in coder_index and c.document_id in doc_index]
+    coder = _ints(coder_index[c.coder] for c in kept)
+    doc = _ints(doc_index[c.document_id] for c in kept)
+    ids: dict[str, int] = {}
+    coded = _ints(ids.setdefault(c.code, len(ids)) for c in kept)
+    position = {code: i for i, code in enumerate(candidates)}
+    chains = [[position[a] for a in lineage.get(code, (code,)) if a in position] for code in ids]
+    sizes = _ints(len(chain) for chain in chains)
+    targets = _ints(a for chain in chains for a in chain)
+    first = np.cumsum(sizes) - sizes
+    owner, at = expand_ranges(first[coded], first[coded] + sizes[coded])
+    counted = layout.rated[coder[owner], doc[owner]]
+    owner, at = owner[counted], at[counted]
+    start = layout.base[doc] + np.clip(_ints(c.start for c in kept), 0, layout.length[doc])
+    end = layout.base[doc] + np.clip(_ints(c.end for c in kept), 0, layout.length[doc])
+    return _Codings(coder[owner], targets[at], start[owner], end[owner])
 
 
-def _merged(intervals: Sequence[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    """Sorted, merged intervals as (starts, ends)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for s, e in sorted(intervals):
-        if ends and s <= ends[-1]:
-            ends[-1] = max(ends[-1], e)
-        else:
-            starts.append(s)
-            ends.append(e)
-    return starts, ends
+def _unit_spans(corpus: CodedCorpus, layout: _Layout) -> _Spans:
+    """The units in document-name and text order."""
+    index = {d: i for i, d in enumerate(layout.documents)}
+    units = [u for u in corpus.units if u.document_id in index]
+    doc = _ints(index[u.document_id] for u in units)
+    start, end = _ints(u.start for u in units), _ints(u.end for u in units)
+    order = np.lexsort((end, start, doc))
+    return _Spans(doc[order], start[order], end[order], _ints(u.turn_idx for u in units)[order])
+
+
+def _sentence_spans(corpus: CodedCorpus, layout: _Layout) -> _Spans:
+    """The distinct sentences of the units, by document, start, end and turn."""
+    index = {d: i for i, d in enumerate(layout.documents)}
+    found = {
+        (index[u.document_id], s, e, u.turn_idx)
+        for u in corpus.units
+        if u.document_id in index
+        for s, e in u.segments
+    }
+    doc, start, end, turn = np.array(sorted(found), dtype=np.int64).reshape(-1, 4).T.copy()
+    return _Spans(doc, start, end, turn)
+
+
+def _overlapping(
+    start: IntArray, end: IntArray, low: IntArray, high: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Every (i, span) with start[span] < high[i] and end[span] > low[i] (spans by start)."""
+    reach = np.maximum.accumulate(end) if end.size else end
+    first = np.searchsorted(reach, low, side="right")
+    last = np.searchsorted(start, high, side="left")
+    owner, span = expand_ranges(first, last)
+    keep = end[span] > low[owner]
+    return owner[keep], span[keep]
+
+
+def _unit_pieces(
+    spans: _Spans, layout: _Layout, codings: _Codings, unit: str
+) -> tuple[_Spans, _Pieces]:
+    """One piece per unit (or document) a coding overlaps, per code."""
+    base = layout.base[spans.document]
+    owner, row = _overlapping(base + spans.start, base + spans.end, codings.start, codings.end)
+    if unit == "document":
+        n_docs = len(layout.documents)
+        row = spans.document[row]
+        zero = np.zeros(n_docs, dtype=np.int64)
+        spans = _Spans(np.arange(n_docs, dtype=np.int64), zero, layout.length, zero - 1)
+    n_rows = max(spans.start.size, 1)
+    cell, inverse = np.unique(codings.code[owner] * n_rows + row, return_inverse=True)
+    span = cell % n_rows
+    values = layout.blank_values()[spans.document[span]]
+    values[inverse.reshape(-1), codings.coder[owner]] = 1
+    return spans, _Pieces(cell // n_rows, span, spans.start[span], spans.end[span], values)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Coverage:
+    """Per coder and code (group = coder * codes + code), the merged coded stretches."""
+
+    group: IntArray
+    start: IntArray
+    end: IntArray
+
+    def covers(self, group: IntArray, at: IntArray, width: int) -> BoolArray:
+        """Whether the group's coverage holds each position (positions below ``width``)."""
+        if not self.start.size:
+            return np.zeros(at.size, dtype=bool)
+        i = np.searchsorted(self.group * width + self.start, group * width + at, side="right")
+        j = np.maximum(i - 1, 0)
+        covered: BoolArray = (i > 0) & (self.group[j] == group) & (self.end[j] > at)
+        return covered
+
+
+def _coverage(codings: _Codings, n_codes: int, width: int) -> _Coverage:
+    """Stretches of a coder's codings of a code, merged where they overlap or touch."""
+    keep = codings.end > codings.start  # an empty coding changes no character's value
+    group = (codings.coder * n_codes + codings.code)[keep]
+    start, end = codings.start[keep], codings.end[keep]
+    order = np.lexsort((start, group))
+    group, start, end = group[order], start[order], end[order]
+    shift = group * width
+    reach = np.maximum.accumulate(end + shift) if end.size else end
+    fresh = np.ones(group.size, dtype=bool)
+    fresh[1:] = start[1:] + shift[1:] > reach[:-1]
+    firsts = np.flatnonzero(fresh)
+    merged_end = np.maximum.reduceat(end, firsts) if firsts.size else end
+    return _Coverage(group[firsts], start[firsts], merged_end)
+
+
+def _character_pieces(spans: _Spans, layout: _Layout, codings: _Codings, n_codes: int) -> _Pieces:
+    """Per code, the runs of characters rated alike in every sentence a coding touches."""
+    base = layout.base[spans.document]
+    start, end = base + spans.start, base + spans.end
+    width = int(layout.base[-1] + layout.length[-1] + 1) if layout.documents else 1
+    coverage = _coverage(codings, n_codes, width)
+    code = coverage.group % max(n_codes, 1)
+    n_spans = max(start.size, 1)
+    # A sentence is touched where a coder's stretch covers one of its characters (or, for
+    # an empty sentence, its position); its runs start at its start and at stretch edges.
+    owner, span = _overlapping(start, np.maximum(end, start + 1), coverage.start, coverage.end)
+    edges = np.concatenate((coverage.start, coverage.end))
+    inner, inner_span = _overlapping(start, end, edges, edges)
+    cell = np.concatenate(
+        (code[owner] * n_spans + span, np.tile(code, 2)[inner] * n_spans + inner_span)
+    )
+    at = np.concatenate((start[span], edges[inner]))
+    order = np.lexsort((at, cell))
+    cell, at = cell[order], at[order]
+    fresh = np.ones(cell.size, dtype=bool)
+    fresh[1:] = (cell[1:] != cell[:-1]) | (at[1:] != at[:-1])
+    cell, at = cell[fresh], at[fresh]
+    values = np.empty((cell.size, layout.rated.shape[0]), dtype=np.int8)
+    document = spans.document[cell % n_spans]
+    for i in range(layout.rated.shape[0]):
+        covered = coverage.covers(i * n_codes + cell // n_spans, at, width)
+        values[:, i] = np.where(layout.rated[i, document], covered, -1)
+    return _runs(cell, at, values, n_spans, end, base)
 
 
 def _runs(
-    doc: int,
-    spans: Sequence[tuple[int, int, int]],
-    coverage: Sequence[tuple[list[int], list[int]] | None],
-) -> Iterator[RatedSpan]:
-    cuts = sorted({p for cov in coverage if cov for side in cov for p in side})
-    for start, end, turn in spans:
-        inner = cuts[bisect.bisect_right(cuts, start) : bisect.bisect_left(cuts, end)]
-        points = [start, *inner, end]
-        run_start, run_values = start, _values_at(coverage, start)
-        for point in points[1:-1]:
-            values = _values_at(coverage, point)
-            if values != run_values:
-                yield RatedSpan(doc, run_start, point, turn, run_values, point - run_start)
-                run_start, run_values = point, values
-        yield RatedSpan(doc, run_start, end, turn, run_values, end - run_start)
+    cell: IntArray, at: IntArray, values: ValueArray, n_spans: int, end: IntArray, base: IntArray
+) -> _Pieces:
+    """The runs of each (code, span) cell, each reaching to the next or the span's end.
+
+    Every start but a span's own is the edge of a coder's merged stretch, where that
+    coder's value flips: neighbouring runs never hold the same values.
+    """
+    span = cell % n_spans
+    stop = end[span]
+    follows = np.flatnonzero(cell[1:] == cell[:-1])
+    stop[follows] = at[follows + 1]
+    return _Pieces(cell // n_spans, span, at - base[span], stop - base[span], values)
 
 
-def _values_at(coverage: Sequence[tuple[list[int], list[int]] | None], at: int) -> Values:
-    values: list[int | None] = []
-    for cov in coverage:
-        if cov is None:
-            values.append(None)
-            continue
-        i = bisect.bisect_right(cov[0], at) - 1
-        values.append(int(i >= 0 and cov[1][i] > at))
-    return tuple(values)
+def _cells(
+    layout: _Layout, spans: _Spans, pieces: _Pieces, characters: bool, n_codes: int
+) -> tuple[PresenceCells, IntArray]:
+    """The cells of the codes some coder applied, and those codes' indices."""
+    blank = layout.blank_values()
+    stacked = np.concatenate((blank, pieces.values))
+    table, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1).astype(np.int64)
+    patterns = tuple(tuple(None if v < 0 else v for v in row) for row in table.tolist())
+    used = np.unique(pieces.code[(pieces.values == 1).any(axis=1)])
+    index = np.full(max(n_codes, 1), -1, dtype=np.int64)
+    index[used] = np.arange(used.size)
+    keep = index[pieces.code] >= 0
+    cells = PresenceCells(
+        patterns, layout.documents, inverse[: blank.shape[0]], spans.document, spans.start,
+        spans.end, spans.turn, characters, int(used.size), index[pieces.code][keep],
+        pieces.span[keep], pieces.start[keep], pieces.end[keep],
+        inverse[blank.shape[0] :][keep],
+    )  # fmt: skip
+    return cells, used
 
 
 def agreement_table(
@@ -513,13 +751,9 @@ def _percent(p: float) -> float:
     return round(100.0 * p, 1)
 
 
-def _coded(rows: Iterable[RatedSpan], n_coders: int) -> list[int]:
-    counts = [0] * n_coders
-    for row in rows:
-        for i, value in enumerate(row.values):
-            if value == 1:
-                counts[i] += row.weight
-    return counts
+def _coded(counts: Counts, n_coders: int) -> list[int]:
+    """Per coder, the units (weights summed) where that coder's value is 1."""
+    return [sum(w for values, w in counts.items() if values[i] == 1) for i in range(n_coders)]
 
 
 def _result_cells(result: AgreementResult) -> tuple[object, ...]:
@@ -533,9 +767,10 @@ def _stat_columns(coders: Sequence[str]) -> tuple[str, ...]:
 def per_code_table(agreement: Agreement, meta: dict[str, str]) -> Table:
     """One row per code: units rated twice or more, units each coder coded, statistics."""
     p = agreement.presence
+    counts = p.cells.code_counts()
     rows = tuple(
-        (r.code, r.n_units, *_coded(p.rows[r.code], len(p.coders)), *_result_cells(r))
-        for r in agreement.per_code
+        (r.code, r.n_units, *_coded(counts[i], len(p.coders)), *_result_cells(r))
+        for i, r in enumerate(agreement.per_code)
     )
     columns = ("code", "units", *(f"coded by {c}" for c in p.coders), *_stat_columns(p.coders))
     return Table("Agreement per code", columns, rows, meta)
@@ -560,14 +795,16 @@ def by_document_tables(agreement: Agreement, meta: dict[str, str]) -> list[Table
     """Per document: the per-code rows, and a summary row."""
     p = agreement.presence
     names = p.corpus.documents
+    counts = p.cells.document_counts()
+    sizes = p.cells.document_sizes()
     detail: list[tuple[object, ...]] = []
     summary: list[tuple[object, ...]] = []
-    for doc in sorted(names, key=lambda d: names[d]):
-        rows = {c: [r for r in p.rows[c] if r.document_id == doc] for c in p.codes}
-        results = [code_result(c, rows[c], p.unit) for c in p.codes if rows[c]]
-        for r in results:
+    for d, doc in enumerate(p.cells.documents):
+        found = [counts.get((i, d), Counter()) for i in range(len(p.codes))] if sizes[d] else []
+        results = [_result(p, i, c, d) for i, c in enumerate(found)]
+        for r, c in zip(results, found, strict=True):
             if r.n_units:
-                coded = _coded(rows[r.code], len(p.coders))
+                coded = _coded(c, len(p.coders))
                 detail.append((names[doc], r.code, r.n_units, *coded, *_result_cells(r)))
         o = overall(results)
         summary.append(
@@ -591,13 +828,10 @@ def disagreement_table(presence: Presence, meta: dict[str, str]) -> Table:
     """Every unit (or run of characters) where the coders who rated it disagree."""
     corpus = presence.corpus
     order = {code: i for i, code in enumerate(presence.codes)}
-    found = [
-        (code, row)
-        for code in presence.codes
-        for row in presence.rows[code]
-        if 0 in row.values and 1 in row.values
-    ]
+    codes, spans = presence.cells.disagreeing()
+    found = [(presence.codes[i], row) for i, row in zip(codes.tolist(), spans, strict=True)]
     found.sort(key=lambda f: (corpus.documents[f[1].document_id], f[1].start, order[f[0]]))
+    passages = _first_passages(presence) if presence.unit == "document" else {}
     rows = tuple(
         (
             corpus.documents[row.document_id],
@@ -605,7 +839,7 @@ def disagreement_table(presence: Presence, meta: dict[str, str]) -> Table:
             code,
             ", ".join(c for c, v in zip(presence.coders, row.values, strict=True) if v == 1),
             ", ".join(c for c, v in zip(presence.coders, row.values, strict=True) if v == 0),
-            _excerpt(presence, code, row),
+            _excerpt(presence, code, row, passages),
         )
         for code, row in found
     )
@@ -619,21 +853,27 @@ def _location(row: RatedSpan) -> str:
     return f"turn {row.turn}, characters {row.start}-{row.end}"
 
 
-def _excerpt(presence: Presence, code: str, row: RatedSpan) -> str:
+def _first_passages(presence: Presence) -> dict[tuple[int, str, str], int]:
+    """Per (document, coder, code), the first of the corpus's codings that puts it there."""
+    lineage = _lineage(presence.corpus.codebook) if presence.rollup else {}
+    first: dict[tuple[int, str, str], int] = {}
+    for i, c in enumerate(presence.corpus.codings):
+        for code in lineage.get(c.code, (c.code,)):
+            first.setdefault((c.document_id, c.coder, code), i)
+    return first
+
+
+def _excerpt(
+    presence: Presence, code: str, row: RatedSpan, passages: Mapping[tuple[int, str, str], int]
+) -> str:
     """The unit's text; for a whole document, the first passage a coder coded."""
     corpus = presence.corpus
     if row.turn >= 0:
         return truncate(corpus.texts[row.document_id][row.start : row.end])
-    coding_coders = {c for c, v in zip(presence.coders, row.values, strict=True) if v == 1}
-    lineage = _lineage(corpus.codebook) if presence.rollup else {}
-    for c in corpus.codings:
-        if (
-            c.document_id == row.document_id
-            and c.coder in coding_coders
-            and code in lineage.get(c.code, (c.code,))
-        ):
-            return truncate(c.quote)
-    return ""
+    coding_coders = [c for c, v in zip(presence.coders, row.values, strict=True) if v == 1]
+    found = [passages.get((row.document_id, c, code)) for c in coding_coders]
+    firsts = [i for i in found if i is not None]
+    return truncate(corpus.codings[min(firsts)].quote) if firsts else ""
 
 
 def truncate(text: str, width: int = TEXT_WIDTH) -> str:
