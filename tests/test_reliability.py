@@ -24,8 +24,8 @@ from qualmine.analysis.agreement import (
     matrix_agreement_from_counts,
 )
 from qualmine.analysis.corpus import CodedCorpus, CorpusFilter, load_corpus
+from qualmine.analysis.presence import RatedSpan
 from qualmine.analysis.reliability import (
-    RatedSpan,
     Selection,
     agreement_from_counts,
     agreement_on_presence,

@@ -17,7 +17,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qualmine.analysis.reliability import RatedSpan, Selection, agreement_on_presence
+from qualmine.analysis.presence import RatedSpan
+from qualmine.analysis.reliability import Selection, agreement_on_presence
 from qualmine.errors import QualmineError
 from qualmine.models import Coding
 from qualmine.project.config import Project
