@@ -36,6 +36,12 @@ class RunOptions:
     topics: bool = True
     report: bool = True
     output: Path | None = None
+    # The embedder of the semantic coder and topics (a name in qualmine.embedding.ENCODERS),
+    # and where the per-document stages run (qualmine.distributed): a Dask scheduler's
+    # address, or this many local worker processes; neither: in this process.
+    embedder: str = "minilm"
+    scheduler: str | None = None
+    workers: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +109,17 @@ def run_project(
 
     with _timed(timings, "import"):
         globs = list(project.config.transcripts) or ["transcripts"]
-        imported = import_transcripts(
-            project,
-            [str(project.root / g) for g in globs],
-            coder=actor,
-            progress=progress("import"),
-        )
+        if opts.scheduler or opts.workers:
+            imported = _on_dask(
+                project, [str(project.root / g) for g in globs], actor, opts, progress("import")
+            )
+        else:
+            imported = import_transcripts(
+                project,
+                [str(project.root / g) for g in globs],
+                coder=actor,
+                progress=progress("import"),
+            )
     with _timed(timings, "codebook"):
         codebook = sync_codebook(project, actor=actor) if project.config.codebook else None
     with _timed(timings, "codings"):
@@ -119,10 +130,10 @@ def run_project(
     state = _read_state(project)
     if opts.auto_code and codebook is not None:
         with _timed(timings, "auto-code"):
-            notes.update(_auto_code(project, state, progress))
+            notes.update(_auto_code(project, state, progress, opts.embedder))
     if opts.topics:
         with _timed(timings, "topics"):
-            notes.update(_topics(project, state, actor, progress))
+            notes.update(_topics(project, state, actor, progress, opts.embedder))
     _write_state(project, state)
     result = RunResult(imported, codebook, loaded, notes, timings)
     if not opts.report:
@@ -134,19 +145,47 @@ def run_project(
     return final
 
 
+def _on_dask(
+    project: Project, paths: list[str], actor: str, opts: RunOptions, progress: Progress | None
+) -> ImportReport:
+    """Import, rule-code and embed on Dask (see qualmine.distributed)."""
+    from qualmine.distributed import ClusterSpec, run_document_stages
+
+    return run_document_stages(
+        project,
+        paths,
+        ClusterSpec(opts.scheduler, opts.workers),
+        coder=actor,
+        encoder=opts.embedder,
+        semantic=opts.auto_code,
+        topics=opts.topics,
+        progress=progress,
+    ).imported
+
+
+def _embedder_key(embedder: str) -> dict[str, str]:
+    # Only a non-default embedder enters fingerprints and options, so runs made before the
+    # option existed are still recognised as unchanged.
+    return {} if embedder == "minilm" else {"encoder": embedder}
+
+
 def _auto_code(
-    project: Project, state: dict[str, str], progress: Callable[[str], Any]
+    project: Project,
+    state: dict[str, str],
+    progress: Callable[[str], Any],
+    embedder: str = "minilm",
 ) -> dict[str, str]:
     from qualmine.coding.auto import CodeRequest, code_project
 
     notes = {}
     for method in ("rules", "semantic"):
         key = f"auto:{method}"
-        mark = fingerprint(project, {"stage": key})
+        extra = _embedder_key(embedder) if method == "semantic" else {}
+        mark = fingerprint(project, {"stage": key, **extra})
         if state.get(key) == mark:
             notes[key] = "unchanged since the last run: skipped"
             continue
-        result = code_project(project, CodeRequest(method))
+        result = code_project(project, CodeRequest(method, options=dict(extra)))
         assert result.summary is not None
         state[key] = mark
         notes[key] = (
@@ -157,18 +196,25 @@ def _auto_code(
 
 
 def _topics(
-    project: Project, state: dict[str, str], actor: str, progress: Callable[[str], Any]
+    project: Project,
+    state: dict[str, str],
+    actor: str,
+    progress: Callable[[str], Any],
+    embedder: str = "minilm",
 ) -> dict[str, str]:
+    from qualmine.distributed import model_topics as run_topics
     from qualmine.errors import QualmineError
-    from qualmine.topics import TopicRequest, run_topics
+    from qualmine.topics import TopicRequest
 
-    mark = fingerprint(project, {"stage": "topics", "seed": project.config.seed})
+    mark = fingerprint(
+        project, {"stage": "topics", "seed": project.config.seed, **_embedder_key(embedder)}
+    )
     if state.get("topics") == mark:
         return {"topics": "unchanged since the last run: skipped"}
     try:
         result = run_topics(
             project,
-            TopicRequest(reduce_outliers=True, stability=3),
+            TopicRequest(reduce_outliers=True, stability=3, encoder=embedder),
             actor=actor,
             progress=progress("topics"),
         )

@@ -37,6 +37,8 @@ COMMANDS = {
     "quotes": "qualmine.cli.query_commands:quotes",
     "search": "qualmine.cli.query_commands:search",
     "project": "qualmine.cli.interchange_commands:project",
+    "undo": "qualmine.cli.safety_commands:undo",
+    "redact": "qualmine.cli.safety_commands:redact",
 }
 
 

@@ -70,10 +70,15 @@ def _semantic(
     codebook: Codebook, conn: sqlite3.Connection, request: CodeRequest
 ) -> tuple[Coder, dict[str, float]]:
     from qualmine.coding.semantic import SemanticCoder
+    from qualmine.embedding import DEFAULT_ENCODER
 
     threshold = 0.45 if request.threshold is None else request.threshold
     coder = SemanticCoder(
-        codebook, conn=conn, threshold=threshold, marks=request.options.get("marks", ())
+        codebook,
+        conn=conn,
+        threshold=threshold,
+        marks=request.options.get("marks", ()),
+        encoder=request.options.get("encoder", DEFAULT_ENCODER),
     )
     return coder, {c.id: threshold for c in codebook.codes}
 

@@ -169,5 +169,12 @@ def mark_document_done(project: Project, doc_ref: str, *, coder: str) -> bool:
         with transaction(conn):
             new = mark_done(conn, doc.id, coder)
             if new:
-                record(conn, coder=coder, command="done", action="add", target=doc.name)
+                record(
+                    conn,
+                    coder=coder,
+                    command="done",
+                    action="add",
+                    target=doc.name,
+                    payload={"document_id": doc.id},
+                )
     return new

@@ -99,7 +99,7 @@ def store_run(
             command=f"code --method {method}",
             action="run",
             target=f"run {run_id}",
-            payload={"added": len(added), "units": len(scored)},
+            payload={"added": len(added), "units": len(scored), "codings": added},
         )
     return RunSummary(
         run_id, coder, len(scored), len(added), len(suggestions) - len(added), len(documents)

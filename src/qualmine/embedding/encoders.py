@@ -85,6 +85,11 @@ ENCODERS: dict[str, Encoder] = {"minilm": MiniLMEncoder()}
 """Encoders by the name given on the command line (``--encoder``); ``minilm`` is the
 default. Register another with ``ENCODERS["name"] = MyEncoder()``."""
 
+# The static model distilled from MiniLM; importing it loads neither torch nor model2vec.
+from qualmine.embedding.static import StaticEncoder  # noqa: E402
+
+ENCODERS["static"] = StaticEncoder()
+
 DEFAULT_ENCODER = "minilm"
 
 

@@ -56,7 +56,22 @@ def _parse_rows(
     path: Path, docs: dict[str, Document]
 ) -> tuple[list[Coding], list[tuple[int, str]], list[str]]:
     text, _ = decode_bytes(path.read_bytes(), str(path))
+    # Old Mac line ends (CR alone) would make the csv module stop with an error.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.DictReader(io.StringIO(text))
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        header = reader.fieldnames  # reads the header line, so line numbers start right
+        while header is not None:
+            start = reader.line_num + 1  # a quoted field may span lines: name the first
+            row = next(reader, None)
+            if row is None:
+                break
+            rows.append((start, row))
+    except csv.Error as exc:
+        raise InputFileError(
+            f"{path}:{reader.line_num}", f"not a readable CSV ({exc})", "save it as CSV in UTF-8"
+        ) from None
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise InputFileError(
@@ -67,7 +82,7 @@ def _parse_rows(
     codings: list[Coding] = []
     done: list[tuple[int, str]] = []
     problems: list[str] = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in rows:
         try:
             item = _parse_row(row, docs)
         except ValueError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import glob
 import io
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,6 +30,7 @@ from qualmine.storage.documents import (
 )
 
 Progress = Callable[[int, int, str], None]
+Committed = Callable[[str], None]
 _SKIPPED_NAMES = ("readme",)
 
 
@@ -119,7 +121,20 @@ def read_attributes(path: Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         raise InputFileError(path, "participants file not found", "check the path in qualmine.toml")
     text, _ = decode_bytes(path.read_bytes(), str(path))
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="": \r, \n and \r\n line ends read alike; strict: an open quote is an error.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        return _attribute_rows(path, reader)
+    except csv.Error as exc:
+        # line_num counts the lines of the records read whole: the bad one starts after them.
+        raise InputFileError(
+            f"{path}:{reader.line_num + 1}",
+            f"malformed CSV in the row starting here ({exc})",
+            "check the quoting",
+        ) from None
+
+
+def _attribute_rows(path: Path, reader: csv.DictReader[str]) -> dict[str, dict[str, str]]:
     if not reader.fieldnames:
         raise InputFileError(
             path, "no header row", "the first row names the columns, e.g. case,age_band"
@@ -127,7 +142,9 @@ def read_attributes(path: Path) -> dict[str, dict[str, str]]:
     names = [n.strip() for n in reader.fieldnames]
     key = next((n for n in names if n.lower() in ("case", "participant", "id")), names[0])
     out: dict[str, dict[str, str]] = {}
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        line = reader.line_num
+        _check_row_width(path, line, row, len(names))
         clean = {k.strip(): (v or "").strip() for k, v in row.items() if k}
         case = clean.pop(key, "")
         if not case:
@@ -136,6 +153,19 @@ def read_attributes(path: Path) -> dict[str, dict[str, str]]:
             )
         out[case] = clean
     return out
+
+
+def _check_row_width(path: Path, line: int, row: dict[str | None, object], width: int) -> None:
+    """Refuse a row with missing or extra columns rather than guess which value is which."""
+    extra = row.get(None)
+    missing = [k for k, v in row.items() if k is not None and v is None]
+    if missing or extra:
+        count = width + len(extra) if isinstance(extra, list) else width - len(missing)
+        raise InputFileError(
+            f"{path}:{line}",
+            f"{count} field(s), but the header has {width}",
+            "give every row a value (or an empty one) for each column",
+        )
 
 
 def _apply_case_metadata(doc: ParsedDocument) -> ParsedDocument:
@@ -177,6 +207,18 @@ def speaker_cases(case_attrs: dict[str, dict[str, str]]) -> dict[str, str]:
     return out
 
 
+def portable_source(project: Project, path: Path) -> str:
+    """Where a document came from, without the user's own folders.
+
+    A file inside the project is named relative to it; any other file by its name only,
+    so that exports and shared project files carry no absolute path of this machine.
+    """
+    try:
+        return path.resolve().relative_to(project.root).as_posix()
+    except ValueError:
+        return path.name
+
+
 def _parse_all(
     project: Project, files: Sequence[Path], by_speaker: dict[str, str] | None = None
 ) -> list[ParsedDocument]:
@@ -185,7 +227,11 @@ def _parse_all(
         roles = dict(project.config.roles)
         roles.update(project.config.document_roles.get(path.stem, {}))
         parsed = read_transcripts(path, max_chars=project.config.max_chars, roles=roles or None)
-        docs.extend(_apply_speaker_cases(_apply_case_metadata(d), by_speaker or {}) for d in parsed)
+        source = portable_source(project, path)
+        docs.extend(
+            replace(_apply_speaker_cases(_apply_case_metadata(d), by_speaker or {}), source=source)
+            for d in parsed
+        )
     seen: dict[str, str] = {}
     for doc in docs:
         if doc.name in seen:
@@ -205,8 +251,11 @@ def import_transcripts(
     attributes: Path | None = None,
     coder: str = "unknown",
     progress: Progress | None = None,
+    committed: Committed | None = None,
 ) -> ImportReport:
     """Import transcripts (files, folders, globs) into the project.
+
+    ``committed`` is called with each document's name right after its transaction commits.
 
     Raises:
         InputFileError: a file cannot be read; nothing has been written.
@@ -219,16 +268,20 @@ def import_transcripts(
     docs = _parse_all(project, files, speaker_cases(case_attrs))
     conn = project.connect()
     try:
-        report = _store_all(conn, docs, coder, progress)
+        report = _store_all(conn, docs, coder, progress, committed)
         with transaction(conn):
-            n = _store_attributes(conn, docs, case_attrs)
+            n = _store_attributes(conn, docs, case_attrs, coder)
     finally:
         conn.close()
     return replace(report, skipped=tuple(skipped), cases_with_attributes=n)
 
 
 def _store_all(
-    conn: sqlite3.Connection, docs: Sequence[ParsedDocument], coder: str, progress: Progress | None
+    conn: sqlite3.Connection,
+    docs: Sequence[ParsedDocument],
+    coder: str,
+    progress: Progress | None,
+    committed: Committed | None = None,
 ) -> ImportReport:
     added: list[str] = []
     updated: list[str] = []
@@ -262,6 +315,8 @@ def _store_all(
                 payload={"source": doc.source, "hash": content_hash(doc.text)},
             )
         (updated if row else added).append(doc.name)
+        if committed:
+            committed(doc.name)
     if progress:
         progress(len(docs), len(docs), "")
     encodings = {d.name: d.encoding for d in docs}
@@ -290,6 +345,7 @@ def _store_attributes(
     conn: sqlite3.Connection,
     docs: Sequence[ParsedDocument],
     case_attrs: dict[str, dict[str, str]],
+    coder: str = "unknown",
 ) -> int:
     merged: dict[str, dict[str, str]] = {}
     for doc in docs:
@@ -297,8 +353,22 @@ def _store_attributes(
             merged.setdefault(case, {}).update(attrs)
     for case, attrs in case_attrs.items():
         merged.setdefault(case, {}).update(attrs)
+    changed = {}
     for case, attrs in sorted(merged.items()):
+        before = conn.execute("SELECT attributes FROM cases WHERE id = ?", (case,)).fetchone()
         set_case_attributes(conn, case, attrs)
+        after = conn.execute("SELECT attributes FROM cases WHERE id = ?", (case,)).fetchone()
+        if before is None or before[0] != after[0]:
+            changed[case] = {"before": json.loads(before[0]) if before else None}
+    if changed:
+        record(
+            conn,
+            coder=coder,
+            command="import",
+            action="attributes",
+            target=f"{len(changed)} case(s)",
+            payload={"cases": changed},
+        )
     return len(merged)
 
 

@@ -27,21 +27,11 @@ def open_database(path: Path) -> sqlite3.Connection:
     """
     new = not path.exists()
     if new:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Owner-only from the first byte: transcripts hold personal data.
+        # Owner-only from the first byte: transcripts hold personal data. SQLite gives the
+        # -wal and -shm files the database file's permissions.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise ProjectError(
-            f"{path}: not a qualmine project database ({exc}); restore it from a backup "
-            "or run `qualmine init` in a new folder"
-        ) from exc
+    conn, version = _connect(path)
     if version > schema_version():
         conn.close()
         raise ProjectError(
@@ -50,6 +40,45 @@ def open_database(path: Path) -> sqlite3.Connection:
         )
     _migrate(conn, version)
     return conn
+
+
+def _connect(path: Path) -> tuple[sqlite3.Connection, int]:
+    """A configured connection and the file's schema version, waiting out a busy file.
+
+    Setting WAL mode can meet a lock that the busy handler does not wait for (another
+    process creating or checkpointing the file), so the settings are retried like BEGIN.
+    """
+    for attempt in range(RETRIES):
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            return conn, int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if not _busy(exc):
+                raise _not_a_project(path, exc) from exc
+            time.sleep(0.05 * 2**attempt)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise _not_a_project(path, exc) from exc
+    raise ProjectError(
+        f"{path}: the project database stayed locked by another qualmine process; try again "
+        "when it has finished"
+    )
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _not_a_project(path: Path, exc: Exception) -> ProjectError:
+    return ProjectError(
+        f"{path}: not a qualmine project database ({exc}); restore it from a backup "
+        "or run `qualmine init` in a new folder"
+    )
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
@@ -62,6 +91,9 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
         except sqlite3.Error:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            # Another process opening the file at the same time may have applied it first.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                continue
             raise
 
 
@@ -83,7 +115,7 @@ def _begin(conn: sqlite3.Connection) -> None:
             conn.execute("BEGIN IMMEDIATE")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            if not _busy(exc):
                 raise
             time.sleep(0.05 * 2**attempt)
     raise ProjectError(
