@@ -18,6 +18,7 @@ TABLE_HEADERS = {
     "analysis.py": "median s",
     "codebook.py": "measure",
     "coding.py": "baseline words/s",
+    "import.py": "verdict",
     "run.py": "verdict",
     "semantic.py": "warm/cold",
     "topics.py": "warm s",
