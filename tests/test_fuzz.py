@@ -163,14 +163,11 @@ def test_load_codebook_raises_only_qualmine_errors(tmp_path: Path) -> None:
     check()
 
 
-# No bare carriage return: codings_file.py still lets csv.Error through for one
-# (test_bad_inputs.py::test_a_codings_csv_with_old_mac_line_ends_is_refused, xfail).
-_NO_CR = st.text(alphabet=st.characters(blacklist_characters="\r"), max_size=10)
 _CELL = st.one_of(
     st.sampled_from(["D1", "D2", "D9", "", "0", "12", "-3", "99999", "1e3", "trust", "alice"]),
     st.sampled_from(["accepted", "suggested", "done", "orphaned", "nonsense"]),
     st.sampled_from(["I trust people I have met.", "Interviewer:", "  ", "a,b", 'say "x"']),
-    _NO_CR,
+    st.text(max_size=10),
 )
 _HEADER = st.one_of(
     st.just(list(COLUMNS)),
@@ -191,8 +188,8 @@ def codings_csv(draw: st.DrawFn) -> bytes:
     if draw(st.booleans()):
         # Break the quoting somewhere: an unmatched quote or a cut in the middle.
         at = draw(st.integers(0, len(text)))
-        text = text[:at] + draw(st.sampled_from(['"', '""', "\n", ",", ""])) + text[at:]
-    return text.replace("\r\n", "\n").encode("utf-8", "surrogatepass")
+        text = text[:at] + draw(st.sampled_from(['"', '""', "\n", "\r", ",", ""])) + text[at:]
+    return text.encode("utf-8", "surrogatepass")
 
 
 def test_codings_import_raises_only_qualmine_errors(tmp_path: Path) -> None:
