@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, REPO
-from qualmine.distributed import ClusterSpec, dask_client, fit_sampled_topics
+from qualmine.coding.units import read_units
+from qualmine.distributed import ClusterSpec, dask_client, fit_sampled_topics, segment_units
 from qualmine.errors import QualmineError
 from qualmine.pipeline import RunOptions, run_project
 from qualmine.project.config import Project, find_project, init_project
+from qualmine.project.importer import import_transcripts
 
 CODEBOOK = REPO / "bench" / "codebooks" / "ai-at-work.yaml"
 INTERVIEWS = DATA / "anthropic-interviewer" / "scientists_transcripts.csv"
@@ -154,3 +156,15 @@ def test_topics_fitted_on_a_sample_assign_every_unit() -> None:
     # Units of one cluster share a topic, sampled or not.
     assert all(len(set(labels[i * 60 : (i + 1) * 60])) == 1 for i in range(3))
     assert len(set(labels)) == 3
+
+
+def test_segment_units_of_a_batch_are_those_read_units_gives(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus", 3)
+    project = _project(tmp_path / "project", corpus)
+    import_transcripts(project, [str(corpus / "*")])
+    with project.session() as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+        some = segment_units(conn, ids[1:])
+        assert some and some == read_units(conn, "segment", document_ids=ids[1:])
+        spoken = segment_units(conn, ids, speaker_role="participant")
+        assert spoken == read_units(conn, "segment", speaker_role="participant")

@@ -12,7 +12,9 @@ documents, segments, rule codings and cache entries as a local run; its vectors 
 from a local run's in the last bits (another process, other batches), so its semantic
 codings and topics equal a local run's exactly when both read the same cache. Workers read
 the transcript files by path: on a remote cluster the project folder must be at the same
-path on every worker (a shared file system).
+path on every worker (a shared file system). `fill_embedding_cache` runs the embedding
+stage in this process instead, a batch of documents at a time, so that its memory stays
+flat however large the corpus.
 
 Topic modelling stays in this process. Above ``SAMPLE_UNITS`` units (20,000 participant
 sentences, about twice the 250-interview S corpus) the model is fitted on a seeded sample
@@ -342,7 +344,6 @@ def _rule_code(client: Any, project: Project, codebook: Codebook) -> int:
     changed since the last rule run.
     """
     from qualmine.coding.auto import CodeRequest, _store
-    from qualmine.coding.units import read_units
     from qualmine.pipeline import STATE, fingerprint
     from qualmine.project.filters import resolve_documents
 
@@ -356,8 +357,7 @@ def _rule_code(client: Any, project: Project, codebook: Codebook) -> int:
             doc_ids[i : i + DOCUMENTS_PER_TASK] for i in range(0, len(doc_ids), DOCUMENTS_PER_TASK)
         ]
         futures = [
-            client.submit(_score_rules, codebook, read_units(conn, "segment", document_ids=batch))
-            for batch in batches
+            client.submit(_score_rules, codebook, segment_units(conn, batch)) for batch in batches
         ]
         scored = [s for future in futures for s in client.gather(future)]
         _store(conn, request, scored, {c.id: 0.5 for c in codebook.codes}, codebook)
@@ -395,7 +395,6 @@ def _texts_to_embed(
 ) -> dict[str, str]:
     """Cache key -> text, for exactly the texts the semantic coder and topics will embed."""
     from qualmine.coding.semantic import applies_to, prototype_texts
-    from qualmine.coding.units import read_units
     from qualmine.project.filters import resolve_documents
     from qualmine.topics import MIN_UNITS
 
@@ -410,7 +409,7 @@ def _texts_to_embed(
         doc_ids = sorted(resolve_documents(conn, (), ()))
         for first in range(0, len(doc_ids), DOCUMENTS_PER_TASK * 8):
             batch = doc_ids[first : first + DOCUMENTS_PER_TASK * 8]
-            for unit in read_units(conn, "segment", document_ids=batch):
+            for unit in segment_units(conn, batch):
                 if any(applies_to(c, unit) for c in codes):
                     texts.setdefault(text_key(unit.text, marks), embedding_text(unit.text, marks))
             if topics:
@@ -423,12 +422,40 @@ def _texts_to_embed(
     return texts
 
 
+def segment_units(
+    conn: sqlite3.Connection, doc_ids: Sequence[int], speaker_role: str | None = None
+) -> list[Any]:
+    """The segment units of some documents, exactly as `read_units` gives them.
+
+    `read_units` reads every segment of the project and keeps those asked for; reading a
+    corpus a batch of documents at a time needs a query that reads only the batch.
+    """
+    from qualmine.coding.units import Unit
+
+    if not doc_ids:
+        return []
+    marks = ",".join("?" * len(doc_ids))
+    texts = dict(
+        conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", list(doc_ids))
+    )
+    rows = conn.execute(
+        'SELECT s.document_id, s.turn_idx, s.start, s."end", t.speaker_role, t.case_id '
+        "FROM segments s JOIN turns t ON t.document_id = s.document_id AND t.idx = s.turn_idx "
+        f"WHERE s.document_id IN ({marks}) ORDER BY s.document_id, s.start",
+        list(doc_ids),
+    )
+    return [
+        Unit(doc, start, end, texts[doc][start:end], role, case, turn, ((start, end),))
+        for doc, turn, start, end, role, case in rows
+        if not speaker_role or role == speaker_role
+    ]
+
+
 def _topic_units(conn: sqlite3.Connection, doc_ids: list[int], marks: Sequence[str]) -> list[str]:
     """The texts `select_units` gives the topic model, for some documents."""
-    from qualmine.coding.units import read_units
     from qualmine.parsing import strip_marks
 
-    units = read_units(conn, "segment", document_ids=doc_ids, speaker_role="participant")
+    units = segment_units(conn, doc_ids, speaker_role="participant")
     clean: dict[int, str] = {}
     for doc_id in sorted({u.document_id for u in units}):
         text = conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
