@@ -56,6 +56,7 @@ import os
 import re
 import sqlite3
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -551,7 +552,7 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class Rewriter:
+class Rewriter(ABC):
     """Rewrites every text value of the project; JSON texts string by string, keys included.
 
     Each place is named as in the redacted project: table, primary key, column, and for
@@ -565,9 +566,9 @@ class Rewriter:
         self.fields: list[dict[str, Any]] = []
         self.replacements = 0
 
+    @abstractmethod
     def string(self, where: dict[str, Any], text: str) -> str:
-        """The rewritten form of one string."""
-        raise NotImplementedError
+        """The rewritten form of one string (redacting or restoring)."""
 
     def value(self, where: dict[str, Any], text: str) -> str:
         """The rewritten text of one cell."""
