@@ -85,7 +85,13 @@ def _format_from_suffix(path: Path) -> str:
 
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:
-    """A progress callback (done, total, label) drawn as a rich bar on stderr."""
+    """A progress callback (done, total, label) drawn as a rich bar on stderr.
+
+    Off a terminal (pipes, CI) nothing is drawn, so errors stay one clean line.
+    """
+    if not err_console.is_terminal:
+        yield lambda done, total, label: None
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
