@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from qualmine.language import load_pipeline
 from qualmine.models import ParsedDocument, Segment, Turn
 from qualmine.parsing import (
     TRANSCRIPTION_MARKS,
     mark_spans,
     read_transcripts,
+    segment_documents,
     segment_turns,
     strip_marks,
 )
@@ -56,6 +58,49 @@ def test_sentences_and_paragraphs_split() -> None:
     turn = Turn(0, "Participant", "participant", 13, len(text))
     quotes = [text[s.start : s.end] for s in segment_turns(text, [turn])]
     assert quotes == ["First one.", "Second one?", "Third, after a blank line", "Fourth!"]
+
+
+def _paragraph_by_paragraph(document: ParsedDocument) -> list[tuple[int, int]]:
+    """Sentence spans found by giving spaCy each paragraph alone (the slow, plain way)."""
+    nlp = load_pipeline()
+    spans = []
+    for turn in document.turns:
+        body = document.text[turn.start : turn.end]
+        position = 0
+        for paragraph in [*re.split(r"(\n[ \t]*\n)", body), ""][::2]:
+            start = body.index(paragraph, position) + turn.start if paragraph else None
+            if start is None:
+                continue
+            position = start - turn.start + len(paragraph)
+            marks = mark_spans(paragraph)
+            starts = [s.start_char for s in nlp(paragraph).sents][1:]
+            # own rule: a boundary inside a transcription mark moves to the mark's start
+            starts = [next((m for m, e in marks if m < b < e), b) for b in starts]
+            edges = [0, *sorted(set(starts)), len(paragraph)]
+            for a, b in zip(edges, edges[1:], strict=False):
+                stripped = paragraph[a:b].strip()
+                if stripped:
+                    offset = start + a + paragraph[a:b].index(stripped)
+                    spans.append((offset, offset + len(stripped)))
+    return spans
+
+
+def test_one_stream_finds_the_sentences_spacy_finds_paragraph_by_paragraph() -> None:
+    paths = sorted((DATA / "oral-histories" / "rendered_txt").glob("*.txt"))[:8]
+    documents = [d for p in paths for d in read_transcripts(p)]
+    streamed = list(segment_documents((d.text, d.turns) for d in documents))
+    assert len(streamed) == len(documents)
+    for document, segments in zip(documents, streamed, strict=True):
+        _check_segments(document, segments)
+        assert [(s.start, s.end) for s in segments] == _paragraph_by_paragraph(document)
+
+
+def test_a_document_without_turns_keeps_its_place_in_the_stream() -> None:
+    texts = ["A: One. Two.", "", "B: Three"]
+    turns = [[Turn(0, "A", "participant", 3, 12)], [], [Turn(0, "B", "participant", 3, 8)]]
+    streamed = list(segment_documents(zip(texts, turns, strict=True)))
+    quotes = [[t[s.start : s.end] for s in segs] for t, segs in zip(texts, streamed, strict=True)]
+    assert quotes == [["One.", "Two."], [], ["Three"]]
 
 
 def test_a_two_million_character_turn_is_segmented_in_chunks() -> None:

@@ -13,7 +13,7 @@ from qualmine.parsing.decoding import decode_bytes, normalize_text
 from qualmine.parsing.loading import ReadOptions
 from qualmine.parsing.marks import TRANSCRIPTION_MARKS, mark_spans, strip_marks
 from qualmine.parsing.plaintext import read_plain_text
-from qualmine.parsing.segmentation import segment_turns
+from qualmine.parsing.segmentation import segment_documents, segment_turns
 from qualmine.parsing.subtitles import read_srt, read_vtt
 from qualmine.parsing.table import read_transcript_table
 from qualmine.parsing.transcripts import read_transcripts
@@ -39,6 +39,7 @@ __all__ = [
     "mark_spans",
     "normalize_text",
     "read_transcripts",
+    "segment_documents",
     "segment_turns",
     "strip_marks",
 ]

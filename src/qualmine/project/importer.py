@@ -17,7 +17,7 @@ from pathlib import Path
 
 from qualmine.errors import InputFileError
 from qualmine.models import ParsedDocument, Turn
-from qualmine.parsing import READERS, decode_bytes, read_transcripts, segment_turns
+from qualmine.parsing import READERS, decode_bytes, read_transcripts, segment_documents
 from qualmine.project.config import Project
 from qualmine.storage import transaction
 from qualmine.storage.audit import now, record
@@ -288,21 +288,22 @@ def _store_all(
     unchanged: list[str] = []
     orphaned: list[int] = []
     moved: list[int] = []
-    for i, doc in enumerate(docs):
-        if progress:
-            progress(i, len(docs), doc.name)
+    stored: list[tuple[ParsedDocument, int | None]] = []
+    for doc in docs:
         row = conn.execute(
             "SELECT id, content_hash FROM documents WHERE name = ?", (doc.name,)
         ).fetchone()
         if row and row[1] == content_hash(doc.text):
             unchanged.append(doc.name)
-            continue
-        segments = segment_turns(doc.text, doc.turns)
+        else:
+            stored.append((doc, row[0] if row else None))
+    segmented = segment_documents((doc.text, doc.turns) for doc, _ in stored)
+    for i, ((doc, old_id), segments) in enumerate(zip(stored, segmented, strict=True)):
+        if progress:
+            progress(len(unchanged) + i, len(docs), doc.name)
         with transaction(conn):
-            doc_id = insert_document(
-                conn, doc, segments, imported=now(), replace_id=row[0] if row else None
-            )
-            if row:
+            doc_id = insert_document(conn, doc, segments, imported=now(), replace_id=old_id)
+            if old_id is not None:
                 lost, shifted = _reanchor_document(conn, doc_id, doc.text)
                 orphaned.extend(lost)
                 moved.extend(shifted)
@@ -310,11 +311,11 @@ def _store_all(
                 conn,
                 coder=coder,
                 command="import",
-                action="update" if row else "add",
+                action="update" if old_id is not None else "add",
                 target=doc.name,
                 payload={"source": doc.source, "hash": content_hash(doc.text)},
             )
-        (updated if row else added).append(doc.name)
+        (updated if old_id is not None else added).append(doc.name)
         if committed:
             committed(doc.name)
     if progress:
