@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from qualmine.cli.console import console, emit_tables, format_option, output_option
 from qualmine.cli.context import current_project
+from qualmine.cli.options import corpus_filter, filter_options
 
-docs_option = click.option(
-    "--docs",
-    multiple=True,
-    metavar="DOCS",
-    help="Documents: names, globs (P0*) or ranges (P01..P06); repeatable.",
-)
-where_option = click.option(
-    "--where",
-    multiple=True,
-    metavar="ATTRIBUTE=VALUE",
-    help="Only documents where a case has this attribute value.",
-)
 unit_option = click.option(
     "--unit",
     type=click.Choice(["segment", "turn"]),
@@ -33,8 +23,7 @@ unit_option = click.option(
 @click.command()
 @click.option("--method", type=click.Choice(["rules", "semantic", "learned"]), required=True)
 @unit_option
-@docs_option
-@where_option
+@filter_options(coder=False, status=None, speaker_role=None)
 @click.option("--threshold", type=float, default=None, help="Score needed for a suggestion.")
 @click.option(
     "--calibrate-from",
@@ -60,16 +49,16 @@ unit_option = click.option(
 @click.pass_context
 def code(
     ctx: click.Context,
+    /,
     method: str,
     unit: str,
-    docs: tuple[str, ...],
-    where: tuple[str, ...],
     threshold: float | None,
     calibrate_from: str | None,
     calibration_docs: tuple[str, ...],
     from_coder: str | None,
     train_docs: tuple[str, ...],
     dry_run: bool,
+    **filters: Any,
 ) -> None:
     """Auto-code documents: suggestions for review, never accepted codings.
 
@@ -83,11 +72,12 @@ def code(
     from qualmine.cli.summaries import code_lines
     from qualmine.coding.auto import CodeRequest, code_project
 
+    f = corpus_filter(filters)
     request = CodeRequest(
         method,
         unit,
-        docs,
-        where,
+        f.docs,
+        f.where,
         calibrate_from,
         calibration_docs,
         from_coder,
@@ -108,28 +98,19 @@ def code(
 @click.option("--gold", required=True, metavar="CODER", help="The coder taken as right.")
 @click.option("--pred", required=True, metavar="CODER", help="The coder scored (e.g. auto:rules).")
 @unit_option
-@docs_option
-@where_option
-@click.option(
-    "--speaker-role",
-    type=click.Choice(["participant", "interviewer", "any"]),
-    default="participant",
-    show_default=True,
-    help="Whose speech makes the units.",
-)
+@filter_options(coder=False, status=None, speaker_role="Whose speech makes the units.")
 @format_option
 @output_option
 @click.pass_context
 def evaluate(
     ctx: click.Context,
+    /,
     gold: str,
     pred: str,
     unit: str,
-    docs: tuple[str, ...],
-    where: tuple[str, ...],
-    speaker_role: str,
     fmt: str,
     output: Path | None,
+    **filters: Any,
 ) -> None:
     """Score a coder against another: precision, recall, F1, kappa, recall@k, with chance.
 
@@ -141,8 +122,7 @@ def evaluate(
     """
     from qualmine.coding.assessment import EvaluateRequest, evaluate_project, evaluation_tables
 
-    request = EvaluateRequest(
-        gold, pred, unit, docs, where, None if speaker_role == "any" else speaker_role
-    )
+    f = corpus_filter(filters)
+    request = EvaluateRequest(gold, pred, unit, f.docs, f.where, f.speaker_role)
     result, meta = evaluate_project(current_project(ctx), request)
     emit_tables(evaluation_tables(result, meta), fmt, output)

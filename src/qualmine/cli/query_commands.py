@@ -2,88 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from qualmine.cli.console import emit_tables, err_console, format_option, output_option
 from qualmine.cli.context import current_project
+from qualmine.cli.options import corpus_filter, filter_options, split_values
 
-F = TypeVar("F", bound=Callable[..., Any])
-STATUSES = ("suggested", "accepted", "rejected", "orphaned")
-
-
-def _split(values: Sequence[str]) -> tuple[str, ...]:
-    """Repeated and comma-separated values as one tuple, in order, without repeats."""
-    items = (part.strip() for value in values for part in value.split(","))
-    return tuple(dict.fromkeys(item for item in items if item))
-
-
-def _statuses(
-    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
-) -> tuple[str, ...]:
-    chosen = _split(value)
-    wrong = [s for s in chosen if s not in STATUSES]
-    if wrong:
-        raise click.BadParameter(f"{', '.join(wrong)}; use {', '.join(STATUSES)}")
-    return chosen
-
-
-_coder_option = click.option(
-    "--coder",
-    "coders",
-    multiple=True,
-    metavar="CODER",
-    help="Whose codings (repeat or comma-separate; default: report_coder, else every person).",
-)
-_docs_option = click.option(
-    "--docs",
-    multiple=True,
-    metavar="DOCS",
-    help="Documents: names, globs (P0*) or ranges (P01..P06).",
-)
-_where_option = click.option(
-    "--where",
-    multiple=True,
-    metavar="ATTRIBUTE=VALUE",
-    help="Only documents where a case has this attribute value.",
-)
-_role_option = click.option(
-    "--speaker-role",
-    type=click.Choice(["participant", "interviewer", "any"]),
-    default="participant",
-    show_default=True,
-    help="Whose speech counts.",
-)
-
-
-def filter_options(default_statuses: str, *, coder: bool = True) -> Callable[[F], F]:
-    """The shared filters: --coder (unless ``coder`` is False), --status, --docs, --where and
-    --speaker-role."""
-    status_option = click.option(
-        "--status",
-        "statuses",
-        multiple=True,
-        callback=_statuses,
-        metavar="STATUS",
-        help=f"Coding statuses read (repeat or comma-separate; default: {default_statuses}).",
-    )
-    options = [status_option, _docs_option, _where_option, _role_option]
-    if coder:
-        options.insert(0, _coder_option)
-
-    def apply(command: F) -> F:
-        for option in reversed(options):
-            command = option(command)
-        return command
-
-    return apply
-
-
-def _role(value: str) -> str | None:
-    return None if value == "any" else value
+_ROLE_HELP = "Whose speech counts."
+_filters = filter_options(lists=True, speaker_role=_ROLE_HELP)
 
 
 @click.command()
@@ -116,12 +45,18 @@ def _role(value: str) -> str | None:
     is_flag=True,
     help='With --adjudicate: once nothing is left, set report_coder = "consensus".',
 )
-@filter_options("suggested,accepted: every non-rejected coding", coder=False)
+@filter_options(
+    lists=True,
+    coder=False,
+    status="suggested,accepted: every non-rejected coding",
+    speaker_role=_ROLE_HELP,
+)
 @format_option
 @output_option
 @click.pass_context
 def agree(
     ctx: click.Context,
+    /,
     coder_list: str,
     unit: str,
     disagreements: bool,
@@ -129,12 +64,9 @@ def agree(
     rollup: bool,
     adjudicate: bool,
     set_report_coder: bool,
-    statuses: tuple[str, ...],
-    docs: tuple[str, ...],
-    where: tuple[str, ...],
-    speaker_role: str,
     fmt: str,
     output: Path | None,
+    **filters: Any,
 ) -> None:
     """Inter-coder agreement per code: percent, Cohen's and Fleiss' kappa, Krippendorff's alpha.
 
@@ -151,7 +83,8 @@ def agree(
     """
     from qualmine.analysis.reliability import LIVE_STATUSES, Selection, agreement_table
 
-    selection = Selection(statuses or LIVE_STATUSES, docs, where, _role(speaker_role))
+    f = corpus_filter(filters, LIVE_STATUSES)
+    selection = Selection(f.statuses, f.docs, f.where, f.speaker_role)
     if set_report_coder and not adjudicate:
         raise click.UsageError("--set-report-coder goes with --adjudicate")
     if adjudicate:
@@ -161,11 +94,11 @@ def agree(
             raise click.UsageError(
                 "--adjudicate goes without --rollup, --by, --disagreements and -o"
             )
-        run_adjudication(ctx, _split((coder_list,)), unit, selection, set_report_coder)
+        run_adjudication(ctx, split_values((coder_list,)), unit, selection, set_report_coder)
         return
     tables = agreement_table(
         current_project(ctx),
-        _split((coder_list,)),
+        split_values((coder_list,)),
         unit,
         selection=selection,
         rollup=rollup,
@@ -220,12 +153,13 @@ def agree(
     help="Also draw the curve with its band: FILE.png and FILE.svg.",
 )
 @click.option("--rollup", is_flag=True, help="A code also counts as its parents.")
-@filter_options("accepted")
+@_filters
 @format_option
 @output_option
 @click.pass_context
 def saturation(
     ctx: click.Context,
+    /,
     order: str,
     permutations: int,
     seed: int | None,
@@ -234,13 +168,9 @@ def saturation(
     threshold: float,
     plot: Path | None,
     rollup: bool,
-    coders: tuple[str, ...],
-    statuses: tuple[str, ...],
-    docs: tuple[str, ...],
-    where: tuple[str, ...],
-    speaker_role: str,
     fmt: str,
     output: Path | None,
+    **filters: Any,
 ) -> None:
     """Code accumulation over interviews, a band from random orders, and saturation.
 
@@ -256,12 +186,13 @@ def saturation(
     """
     from qualmine.analysis.saturation import SaturationRequest, saturation_report
 
+    f = corpus_filter(filters)
     request = SaturationRequest(
-        _split(coders),
-        statuses or ("accepted",),
-        docs,
-        where,
-        _role(speaker_role),
+        f.coders,
+        f.statuses,
+        f.docs,
+        f.where,
+        f.speaker_role,
         order,
         permutations,
         seed,
@@ -322,12 +253,13 @@ def saturation(
     show_default=True,
     help="What the same unit (and --near's units) means.",
 )
-@filter_options("accepted")
+@_filters
 @format_option
 @output_option
 @click.pass_context
 def quotes(
     ctx: click.Context,
+    /,
     code: str,
     with_codes: tuple[str, ...],
     without: tuple[str, ...],
@@ -335,13 +267,9 @@ def quotes(
     context: int,
     attributes: str,
     unit: str,
-    coders: tuple[str, ...],
-    statuses: tuple[str, ...],
-    docs: tuple[str, ...],
-    where: tuple[str, ...],
-    speaker_role: str,
     fmt: str,
     output: Path | None,
+    **filters: Any,
 ) -> None:
     """Coded excerpts with case, attributes, document, turn and the sentences around them.
 
@@ -355,18 +283,19 @@ def quotes(
 
     if near is not None and not with_codes:
         raise click.UsageError("--near N goes with --and CODE")
+    f = corpus_filter(filters)
     request = QuoteRequest(
         code,
-        _split(with_codes),
-        _split(without),
+        split_values(with_codes),
+        split_values(without),
         near,
         context,
-        _split((attributes,)),
-        _split(coders),
-        statuses or ("accepted",),
-        docs,
-        where,
-        _role(speaker_role),
+        split_values((attributes,)),
+        f.coders,
+        f.statuses,
+        f.docs,
+        f.where,
+        f.speaker_role,
         unit,
     )
     emit_tables([quotes_table(current_project(ctx), request)], fmt, output)
@@ -385,23 +314,20 @@ def quotes(
     show_default=True,
     help="Characters of context on each side.",
 )
-@filter_options("accepted")
+@_filters
 @format_option
 @output_option
 @click.pass_context
 def search(
     ctx: click.Context,
+    /,
     query: str,
     exact: bool,
     show_codes: bool,
     width: int,
-    coders: tuple[str, ...],
-    statuses: tuple[str, ...],
-    docs: tuple[str, ...],
-    where: tuple[str, ...],
-    speaker_role: str,
     fmt: str,
     output: Path | None,
+    **filters: Any,
 ) -> None:
     """Keyword in context: every place the words are spoken, matched on their lemmas.
 
@@ -413,15 +339,16 @@ def search(
     """
     from qualmine.analysis.retrieval import SearchRequest, search_table
 
+    f = corpus_filter(filters)
     request = SearchRequest(
         query,
         exact,
         show_codes,
         width,
-        _split(coders),
-        statuses or ("accepted",),
-        docs,
-        where,
-        _role(speaker_role),
+        f.coders,
+        f.statuses,
+        f.docs,
+        f.where,
+        f.speaker_role,
     )
     emit_tables([search_table(current_project(ctx), request)], fmt, output)

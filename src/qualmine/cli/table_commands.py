@@ -10,54 +10,19 @@ import click
 
 from qualmine.cli.console import emit_tables, err_console, format_option, output_option
 from qualmine.cli.context import current_project
-from qualmine.models import CODING_STATUSES
+from qualmine.cli.options import corpus_filter, filter_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_FILTERS = (
-    click.option(
-        "--coder",
-        "coders",
-        multiple=True,
-        metavar="CODER",
-        help="Only these coders' codings (repeat; default: report_coder, else every person).",
-    ),
-    click.option(
-        "--status",
-        "statuses",
-        multiple=True,
-        type=click.Choice(CODING_STATUSES),
-        help="Count codings with this status (repeat; default: accepted).",
-    ),
-    click.option(
-        "--docs",
-        multiple=True,
-        metavar="DOCS",
-        help="Documents: names, globs (P0*) or ranges (P01..P06); repeatable.",
-    ),
-    click.option(
-        "--where",
-        multiple=True,
-        metavar="ATTRIBUTE=VALUE",
-        help="Only documents where a case has this attribute value.",
-    ),
-    click.option(
-        "--speaker-role",
-        type=click.Choice(["participant", "interviewer", "any"]),
-        default="participant",
-        show_default=True,
-        help="Whose speech is counted.",
-    ),
-    click.option(
-        "--unit",
-        type=click.Choice(["segment", "turn", "document"]),
-        default="segment",
-        show_default=True,
-        help="What a count counts.",
-    ),
-    click.option(
-        "--rollup", is_flag=True, help="A parent code counts where it or any code below it applies."
-    ),
+_unit_option = click.option(
+    "--unit",
+    type=click.Choice(["segment", "turn", "document"]),
+    default="segment",
+    show_default=True,
+    help="What a count counts.",
+)
+_rollup_option = click.option(
+    "--rollup", is_flag=True, help="A parent code counts where it or any code below it applies."
 )
 
 
@@ -67,25 +32,17 @@ def corpus_options(command: F) -> F:
     The filters are --coder, --status, --docs, --where, --speaker-role, --unit and --rollup;
     the output options --format and -o.
     """
-    for option in reversed((*_FILTERS, format_option, output_option)):
+    options = (filter_options(), _unit_option, _rollup_option, format_option, output_option)
+    for option in reversed(options):
         command = option(command)
     return command
 
 
 def _load(ctx: click.Context, options: dict[str, Any]) -> Any:
-    """The filtered corpus for the shared filter options (removed from ``options``)."""
-    from qualmine.analysis.corpus import DEFAULT_STATUSES, CorpusFilter, load_corpus
+    """The filtered corpus for the shared filter options."""
+    from qualmine.analysis.corpus import load_corpus
 
-    role = options.pop("speaker_role")
-    filters = CorpusFilter(
-        coders=options.pop("coders"),
-        statuses=options.pop("statuses") or DEFAULT_STATUSES,
-        docs=options.pop("docs"),
-        where=options.pop("where"),
-        speaker_role=None if role == "any" else role,
-        unit=options.pop("unit"),
-    )
-    return load_corpus(current_project(ctx), filters)
+    return load_corpus(current_project(ctx), corpus_filter(options))
 
 
 @click.command()
@@ -108,7 +65,7 @@ def freq(
     """
     from qualmine.analysis.frequencies import code_frequencies
 
-    rollup = options.pop("rollup")
+    rollup = options["rollup"]
     corpus = _load(ctx, options)
     marks = current_project(ctx).config.transcription_marks
     table = code_frequencies(corpus, rollup=rollup, by_coder=by_coder, marks=marks)
@@ -163,7 +120,7 @@ def crosstab(
     from qualmine.analysis.crosstabs import CrosstabOptions, code_crosstab
 
     seed = current_project(ctx).config.seed
-    opts = CrosstabOptions(correction, min_group, seed, rollup=options.pop("rollup"))
+    opts = CrosstabOptions(correction, min_group, seed, rollup=options["rollup"])
     emit_tables([code_crosstab(_load(ctx, options), attribute, opts)], fmt, output)
 
 
@@ -209,7 +166,7 @@ def cooccur(
 
     if plot is not None:
         plot_format(plot)  # refuse a bad name before any work
-    rollup = options.pop("rollup")
+    rollup = options["rollup"]
     tables = cooccurrence_tables(_load(ctx, options), rollup=rollup, top=top)
     if plot is not None:
         write_heatmap(tables[1], plot)
@@ -253,7 +210,7 @@ def matrix(
     if excerpts and quantitize:
         raise click.UsageError("choose --excerpts or --quantitize, not both")
     cells = "excerpts" if excerpts else (quantitize or "counts")
-    rollup = options.pop("rollup")
+    rollup = options["rollup"]
     marks = current_project(ctx).config.transcription_marks
     table = framework_matrix(
         _load(ctx, options), cells=cells, plain_names=bool(quantitize), rollup=rollup, marks=marks

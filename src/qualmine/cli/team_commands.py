@@ -13,6 +13,7 @@ from rich.text import Text
 
 from qualmine.cli.console import console, err_console, rich_table
 from qualmine.cli.context import acting_coder, current_project
+from qualmine.cli.review.keys import read_decisions
 from qualmine.errors import QualmineError
 from qualmine.models import Table
 
@@ -132,7 +133,7 @@ def run_adjudication(
     set_report_coder: bool,
 ) -> None:
     """`agree --adjudicate`: the screen over a session, then the report_coder suggestion."""
-    from qualmine.cli.review.screen import key_mode, terminal_keys, terminal_line
+    from qualmine.cli.review.keys import key_mode, terminal_keys, terminal_line
     from qualmine.coding.adjudication import CONSENSUS, AdjudicationSession
     from qualmine.project.team import set_report_coder as write_report_coder
 
@@ -191,22 +192,17 @@ class AdjudicationScreen:
             markup=False,
             soft_wrap=True,
         )
-        decisions = 0
-        while (item := s.next_item()) is not None:
-            self.draw(item)
-            key = self.read_key().lower()
-            if key == "q":
-                self.console.print(
-                    f"saved; run `qualmine agree --coders {','.join(s.coders)} --adjudicate` "
-                    "again to resume",
-                    markup=False,
-                    soft_wrap=True,
-                )
-                return decisions
-            try:
-                decisions += self.apply(key, item)
-            except QualmineError as exc:
-                self.console.print(f"Error: {exc}", style="red", markup=False)
+        decisions, stopped = read_decisions(
+            s.next_item, self.draw, self.read_key, self.apply, self._show_error
+        )
+        if stopped:
+            self.console.print(
+                f"saved; run `qualmine agree --coders {','.join(s.coders)} --adjudicate` "
+                "again to resume",
+                markup=False,
+                soft_wrap=True,
+            )
+            return decisions
         left = s.remaining()
         self.console.print(
             f"{left} skipped disagreement(s) left; run again to decide them"
@@ -215,6 +211,9 @@ class AdjudicationScreen:
             markup=False,
         )
         return decisions
+
+    def _show_error(self, exc: QualmineError) -> None:
+        self.console.print(f"Error: {exc}", style="red", markup=False)
 
     def apply(self, key: str, item: AdjudicationItem) -> int:
         """Carry out one key on the shown item; returns 1 for a decision, else 0."""

@@ -42,7 +42,8 @@ def review(
         qualmine --as alice review --accept-above 0.8 --code networks.linkedin
         qualmine --as alice review --blind
     """
-    from qualmine.cli.review.screen import ReviewScreen, key_mode, terminal_keys, terminal_line
+    from qualmine.cli.review.keys import key_mode, terminal_keys, terminal_line
+    from qualmine.cli.review.screen import ReviewScreen
     from qualmine.coding.review import ReviewFilter, ReviewSession
     from qualmine.coding.review import accept_above as bulk_accept
 

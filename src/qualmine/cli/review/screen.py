@@ -2,62 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import termios
-import tty
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
-import click
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from qualmine.cli.review.keys import read_decisions
 from qualmine.coding.review import ReviewItem, ReviewSession
 from qualmine.errors import QualmineError
 
 KEYS = "a accept  r reject  c change code  n add code  m memo  s skip  u undo  q quit"
-
-
-@contextmanager
-def key_mode() -> Iterator[None]:
-    """Single keys without echo for the whole session, so keys typed ahead are kept.
-
-    (Switching modes around each key, as a plain getchar does, flushes type-ahead.)
-    """
-    if not sys.stdin.isatty():
-        yield
-        return
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    tty.setcbreak(fd, termios.TCSANOW)
-    try:
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSANOW, saved)
-
-
-def terminal_keys() -> str:
-    """One key press from the terminal (inside ``key_mode``)."""
-    if not sys.stdin.isatty():
-        return click.getchar()
-    return os.read(sys.stdin.fileno(), 1).decode("utf-8", errors="ignore") or "q"
-
-
-def terminal_line(prompt: str) -> str:
-    """A line typed at the terminal, with echo and editing back on for it."""
-    if not sys.stdin.isatty():
-        return str(click.prompt(prompt, default="", show_default=False))
-    fd = sys.stdin.fileno()
-    cbreak = termios.tcgetattr(fd)
-    cooked = list(cbreak)
-    cooked[3] |= termios.ICANON | termios.ECHO
-    termios.tcsetattr(fd, termios.TCSANOW, cooked)
-    try:
-        return str(click.prompt(prompt, default="", show_default=False))
-    finally:
-        termios.tcsetattr(fd, termios.TCSANOW, cbreak)
 
 
 class ReviewScreen:
@@ -77,19 +32,17 @@ class ReviewScreen:
 
     def run(self) -> int:
         """The loop; returns how many decisions were made."""
-        decisions = 0
-        while (item := self.session.next_item()) is not None:
-            self.draw(item)
-            key = self.read_key().lower()
-            if key == "q":
-                self.console.print("saved; run `qualmine review` again to resume")
-                return decisions
-            try:
-                decisions += self.apply(key, item)
-            except QualmineError as exc:
-                self.console.print(f"[red]{exc}[/red]")
-        self.console.print("nothing left to review")
+        decisions, stopped = read_decisions(
+            self.session.next_item, self.draw, self.read_key, self.apply, self._show_error
+        )
+        if stopped:
+            self.console.print("saved; run `qualmine review` again to resume")
+        else:
+            self.console.print("nothing left to review")
         return decisions
+
+    def _show_error(self, exc: QualmineError) -> None:
+        self.console.print(f"[red]{exc}[/red]")
 
     def apply(self, key: str, item: ReviewItem) -> int:
         """Carry out one key on the shown item; returns 1 for a decision, else 0."""
