@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from spacy.matcher import Matcher
 
 from qualmine.coding.lemmas import LemmaReader, PatternSet
-from qualmine.coding.rules import _FOLD, RegexSet, RuleCoder, rule_score
+from qualmine.coding.regexes import FOLD, RegexSet
+from qualmine.coding.rules import RuleCoder, rule_score
 from qualmine.coding.runs import UnitScores
 from qualmine.coding.units import Unit
 from qualmine.errors import CodingError
@@ -416,7 +417,7 @@ def test_case_folding_covers_every_ignorecase_equivalent_of_ascii() -> None:
     for code_point in range(sys.maxunicode + 1):
         char = chr(code_point)
         if ascii_char.fullmatch(char):
-            folded = char.translate(_FOLD).lower()
+            folded = char.translate(FOLD).lower()
             assert len(folded) == 1 and folded.isascii(), hex(code_point)
             assert re.fullmatch(re.escape(folded), char, re.IGNORECASE), hex(code_point)
 

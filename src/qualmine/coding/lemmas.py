@@ -18,7 +18,7 @@ reads as ``word of mouth`` and a blanked transcription mark does not break a phr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence, Set
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from qualmine.errors import CodingError
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.matcher import Matcher
     from spacy.tokens import Doc
+
+    from qualmine.coding.words import UnitWords
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -143,6 +145,17 @@ class PhraseIndex(Generic[T]):
                         found.extend(self._multi.get(tuple(words[i : i + length]), ()))
         return found
 
+    def find_units(self, words: UnitWords) -> Iterator[tuple[int, T]]:
+        """(unit, value) for every phrase present in a batch of units, as `find` per unit."""
+        for lemma, values in self._single.items():
+            for unit in words.units_with(lemma).tolist():
+                for value in values:
+                    yield unit, value
+        for phrase, values in self._multi.items():
+            for unit in words.phrase_units(phrase).tolist():
+                for value in values:
+                    yield unit, value
+
 
 class Prefilter(Generic[K]):
     """Which of many items can match a unit, judged from the keys the unit holds.
@@ -222,6 +235,7 @@ class PatternSet:
         self._sentencizer = nlp.get_pipe("sentencizer") if "sentencizer" in nlp.pipe_names else None
         self._codes: list[tuple[int, Matcher, bool, bool]] = []
         needs: list[list[frozenset[int | str]]] = []
+        lemma_needs: list[list[tuple[frozenset[int | str], frozenset[str]]]] = []
         self._pattern_code: list[int] = []
         stop_words = nlp.Defaults.stop_words
         for pos, code_id, patterns in entries:
@@ -235,10 +249,34 @@ class PatternSet:
                 (pos, matcher, _uses(lowered, "LEMMA"), _uses(lowered, "IS_SENT_START"))
             )
             for pattern in lowered:
-                needs.append(rarest_first(_pattern_needs(pattern, nlp.vocab.strings), stop_words))
+                pattern_needs = _pattern_needs(pattern, nlp.vocab.strings)
+                lemma_needs.append(pattern_needs)
+                needs.append(rarest_first(pattern_needs, stop_words))
                 self._pattern_code.append(len(self._codes) - 1)
         self._prefilter = Prefilter(needs)
         self.positions = frozenset(pos for pos, *_ in self._codes)
+        self._lemma_needs = [
+            [frozenset(reader.lemma(w) for w in words) - {""} for _, words in pattern_needs]
+            for pattern_needs in lemma_needs
+        ]
+
+    def candidate_units(self, words: UnitWords) -> set[int]:
+        """The units of a batch in which some pattern can match, judged by their lemmas.
+
+        A token with a fixed value that a pattern requires has that value's lemma, so a
+        unit without it cannot match; `find` is then run on the other units alone.
+        """
+        found: set[int] = set()
+        everyone = set(range(words.n_units))
+        for needs in self._lemma_needs:
+            units = everyone
+            for lemmas in needs:
+                if lemmas:
+                    units = units & words.units_holding_any(sorted(lemmas))
+            found |= units
+            if len(found) == words.n_units:
+                break
+        return found
 
     def find(
         self, doc: Doc, keys: list[int], lemmas: list[str], allowed: frozenset[int]
