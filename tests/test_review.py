@@ -74,6 +74,14 @@ def test_scripted_keys_accept_reject_change_and_add(reviewed: Path) -> None:
     assert "1/" in shown and "score" in shown and "evidence" in shown
 
 
+def test_an_error_is_shown_as_written_and_the_session_goes_on(reviewed: Path) -> None:
+    first = _queue(reviewed)[0]
+    n, out = _screen(reviewed, "caq", lines=["[trust]/x"])
+    assert "no code '[trust]/x' in the codebook" in out
+    assert n == 1
+    assert _statuses(reviewed)[first][0] == "accepted"
+
+
 def test_every_reviewed_coding_keeps_its_original_coder(reviewed: Path) -> None:
     _screen(reviewed, "aaq")
     project = find_project(explicit=reviewed)

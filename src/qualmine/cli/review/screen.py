@@ -42,7 +42,7 @@ class ReviewScreen:
         return decisions
 
     def _show_error(self, exc: QualmineError) -> None:
-        self.console.print(f"[red]{exc}[/red]")
+        self.console.print(str(exc), style="red", markup=False)
 
     def apply(self, key: str, item: ReviewItem) -> int:
         """Carry out one key on the shown item; returns 1 for a decision, else 0."""
