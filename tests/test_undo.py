@@ -153,6 +153,46 @@ def test_undo_leaves_someone_elses_later_change_alone(folder: Path, runner: CliR
     assert snapshot(folder) == before
 
 
+def _codings_csv(folder: Path) -> Path:
+    path = folder / "alice.csv"
+    path.write_text(
+        "document,quote,code,coder,status\n"
+        "D1,I trust people I have met.,trust,alice,accepted\n"
+        "D1,I asked my peers about the vendor.,peers,alice,accepted\n"
+        "D1,,,alice,done\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_undo_takes_back_a_codings_import(folder: Path, runner: CliRunner) -> None:
+    before = snapshot(folder)
+    result = invoke(runner, folder, "codings", "import", str(_codings_csv(folder)), coder="alice")
+    assert result.exit_code == 0, result.output
+    assert len(snapshot(folder)["codings"]) == len(before["codings"]) + 2
+    assert len(snapshot(folder)["done"]) == len(before["done"]) + 1
+    shown = undo(runner, folder)
+    assert "codings import of alice.csv: 2 coding(s) and 1 done-mark(s) removed" in shown
+    after = snapshot(folder)
+    assert after["codings"] == before["codings"] and after["done"] == before["done"]
+    _, command, _, payload = last_entry(folder)
+    assert command == "undo" and len(payload["removed"]) == 2  # type: ignore[arg-type]
+
+
+def test_undo_of_a_codings_import_refuses_once_one_is_reviewed(
+    folder: Path, runner: CliRunner
+) -> None:
+    invoke(runner, folder, "codings", "import", str(_codings_csv(folder)), coder="alice")
+    conn = sqlite3.connect(folder / ".qualmine" / "project.db")
+    conn.execute("UPDATE codings SET reviewer = 'bob', status = 'rejected' WHERE code = 'peers'")
+    conn.commit()
+    conn.close()
+    before = snapshot(folder)
+    result = invoke(runner, folder, "undo", coder="alice")
+    assert result.exit_code == 1 and "changed by bob" in result.output
+    assert snapshot(folder) == before
+
+
 def test_undo_needs_a_coder(folder: Path, runner: CliRunner) -> None:
     result = invoke(runner, folder, "undo")
     assert result.exit_code == 1 and "no coder name set" in result.output

@@ -12,9 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qualmine.errors import InputFileError
 from qualmine.models import CODING_STATUSES, Coding, Document
@@ -22,7 +24,13 @@ from qualmine.parsing import decode_bytes
 from qualmine.project.config import Project
 from qualmine.storage import transaction
 from qualmine.storage.audit import record
-from qualmine.storage.codings import add_codings, done_marks, mark_done, read_codings
+from qualmine.storage.codings import (
+    add_codings,
+    coding_by_id,
+    done_marks,
+    mark_done,
+    read_codings,
+)
 from qualmine.storage.documents import all_documents
 
 COLUMNS = ("document", "start", "end", "quote", "code", "coder", "status", "reviewer", "memo")
@@ -170,17 +178,31 @@ def import_codings(project: Project, path: Path, *, actor: str = "unknown") -> C
             )
         with transaction(conn):
             added = add_codings(conn, codings)
-            marked = sum(mark_done(conn, doc_id, coder) for doc_id, coder in done)
+            newly_done = [[d, c] for d, c in done if mark_done(conn, d, c)]
+            marked = len(newly_done)
             record(
                 conn,
                 coder=actor,
                 command="codings import",
                 action="add",
                 target=path.name,
-                payload={"added": len(added), "done": marked},
+                # What undo needs to take the import back: the rows added and the marks set.
+                payload={
+                    "added": len(added),
+                    "done": marked,
+                    "codings": [_state(conn, coding_id) for coding_id in added],
+                    "done_marks": newly_done,
+                },
             )
     coders = tuple(sorted({c.coder for c in codings} | {c for _, c in done}))
     return CodingsImport(len(added), len(codings) - len(added), marked, coders)
+
+
+def _state(conn: sqlite3.Connection, coding_id: int) -> list[Any]:
+    """What undo compares to tell whether an imported coding was changed since."""
+    c = coding_by_id(conn, coding_id)
+    assert c is not None  # added in this transaction
+    return [c.id, c.start, c.end, c.code, c.status, c.reviewer]
 
 
 def export_codings(project: Project, *, coders: Sequence[str] = ()) -> str:

@@ -9,13 +9,17 @@ the undo itself, with whatever it removed or restored, so that nothing is delete
 - a review decision (accept, reject, change, add): the coding is restored as it was before,
   and codings the decision added are removed;
 - a memo (``memo`` or one written in review): the memo is removed (its text kept in the log);
-- ``done``: the done-mark is removed.
+- ``done``: the done-mark is removed;
+- ``codings import``: the codings it added and the done-marks it set are removed (all kept
+  in the undo's entry); if any of those codings has been reviewed or changed since, undo
+  refuses and changes nothing.
 
-Entries undo cannot reverse (imports, codebook loads and revisions, auto-coder runs, codings
-imports) are passed over: undo walks back to the newest change it can reverse. An entry
-counts as undone once an ``undo`` entry names it (``payload.undid``), including the undos
-of a review session. A change that someone else has changed since is not overwritten: undo
-refuses it and says who changed it.
+Entries undo cannot reverse (transcript and project imports, codebook loads and revisions,
+auto-coder runs, codings imports logged before they listed their codings) are passed over:
+undo walks back to the newest change it can reverse. An entry counts as undone once an
+``undo`` entry names it (``payload.undid``), including the undos of a review session. A
+change that someone else has changed since is not overwritten: undo refuses it and says who
+changed it.
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ def _reverser(
         return _undo_memo
     if key == ("done", "add"):
         return _undo_done
+    if key == ("codings import", "add") and "codings" in entry.payload:
+        return _undo_codings_import
     return None
 
 
@@ -234,6 +240,36 @@ def _undo_done(
     if marked is None:
         return f"done on {entry.target}: not marked any more, nothing to do", {"note": "not marked"}
     return f"done on {entry.target}: unmarked", {"document_id": doc_id, "marked": marked[0]}
+
+
+def _undo_codings_import(
+    conn: sqlite3.Connection, entry: AuditEntry, coder: str
+) -> tuple[str, dict[str, Any]]:
+    removed = []
+    for state in entry.payload["codings"]:
+        current = coding_by_id(conn, int(state[0]))
+        if current is None:
+            continue
+        now = [current.id, current.start, current.end, current.code, current.status]
+        if now + [current.reviewer] != state:
+            raise _changed_since(current, entry)
+        removed.append(asdict(current))
+    for data in removed:
+        delete_coding(conn, int(data["id"]))
+    unmarked = []
+    for doc_id, mark_coder in entry.payload.get("done_marks", []):
+        cur = conn.execute(
+            "DELETE FROM done WHERE document_id = ? AND coder = ? RETURNING marked",
+            (doc_id, mark_coder),
+        )
+        row = cur.fetchone()
+        if row is not None:
+            unmarked.append([doc_id, mark_coder, row[0]])
+    return (
+        f"codings import of {entry.target}: {len(removed)} coding(s) and "
+        f"{len(unmarked)} done-mark(s) removed",
+        {"removed": removed, "unmarked": unmarked},
+    )
 
 
 def _refuse_if_reviewed(current: Coding, coder: str, entry: AuditEntry) -> None:
