@@ -16,17 +16,15 @@ from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss_kappa
 
 from qualmine.analysis.agreement import (
-    AgreementResult,
-    agreement_by_code,
     cohen_kappa,
     fleiss_components,
     fleiss_kappa,
     fleiss_kappa_from_counts,
     krippendorff_alpha_nominal,
-    overall,
     pairwise_cohen_kappa,
     percent_agreement,
 )
+from qualmine.analysis.code_agreement import AgreementResult, agreement_by_code, overall
 
 NA = None
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the nominal example

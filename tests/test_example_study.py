@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO, invoke
-from qualmine.analysis.agreement import agreement_by_code, overall
 from qualmine.analysis.cases import case_codes, descendants
+from qualmine.analysis.code_agreement import agreement_by_code, overall
 from qualmine.analysis.corpus import CorpusFilter, load_corpus
 from qualmine.analysis.overlap import codes_per_unit
 from qualmine.codebook import load_codebook

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import invoke
-from qualmine.analysis.agreement import (
+from qualmine.analysis.code_agreement import (
     AgreementResult,
     agreement_by_code,
     matrix_agreement_from_counts,

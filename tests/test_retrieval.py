@@ -8,14 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import invoke
-from qualmine.analysis.retrieval import (
-    QuoteRequest,
-    SearchRequest,
-    find_phrase,
-    key_attributes,
-    quotes_table,
-    search_table,
-)
+from qualmine.analysis.retrieval import QuoteRequest, key_attributes, quotes_table
+from qualmine.analysis.search import SearchRequest, find_phrase, search_table
 from qualmine.cli import cli
 from qualmine.errors import QualmineError
 from qualmine.project.config import find_project

@@ -8,17 +8,15 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import invoke
-from qualmine.analysis.saturation import (
-    FIXED_CODEBOOK,
+from qualmine.analysis.accumulation import (
     Interview,
-    SaturationRequest,
     accumulate,
     assess_saturation,
     guest_saturation,
     interviews_to_reach,
     random_orders,
-    saturation_report,
 )
+from qualmine.analysis.saturation import FIXED_CODEBOOK, SaturationRequest, saturation_report
 from qualmine.cli import cli
 from qualmine.errors import QualmineError
 from qualmine.project.config import find_project

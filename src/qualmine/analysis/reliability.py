@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from qualmine.analysis.agreement import (
+from qualmine.analysis.code_agreement import (
     AgreementResult,
     Counts,
     OverallAgreement,

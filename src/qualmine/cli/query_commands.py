@@ -337,7 +337,7 @@ def search(
         qualmine search "trusted"
         qualmine search "word of mouth" --code --coder reference -f csv
     """
-    from qualmine.analysis.retrieval import SearchRequest, search_table
+    from qualmine.analysis.search import SearchRequest, search_table
 
     f = corpus_filter(filters)
     request = SearchRequest(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualmine.analysis.saturation import REACH, Saturation, guest_statement
+from qualmine.analysis.accumulation import REACH, Saturation
+from qualmine.analysis.saturation import guest_statement
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
