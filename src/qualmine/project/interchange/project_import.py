@@ -1,8 +1,8 @@
-"""REFI-QDA and codebook spreadsheets in and out of a project (the XML lives in refi/).
+"""A REFI-QDA ``.qdpx`` archive into a project, with its data-loss report.
 
-Exports read the project and write one file. Imports read and check the whole file, map
-it onto the project, and only then write: the database in one transaction, the YAML
-codebook (written or merged, comments kept), and the data-loss report beside the project.
+The whole archive is read, checked and mapped onto the project before anything is
+written; then the database in one transaction, the YAML codebook (written or merged,
+comments kept), and the report beside the project.
 """
 
 from __future__ import annotations
@@ -14,82 +14,38 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from qualmine import __version__
-from qualmine.codebook import codebook_to_dict, load_codebook, validate_text
-from qualmine.codebook.edits import insert_code
-from qualmine.codebook.files import encode_text, read_codebook_text, write_atomic
-from qualmine.codebook.writer import code_to_dict, to_yaml
-from qualmine.codebook.yamltext import LayoutError, parse_source
-from qualmine.errors import CodebookError, InputFileError
-from qualmine.models import Code, Codebook, Coding, ParsedDocument, Segment
+from qualmine.codebook import codebook_to_dict
+from qualmine.codebook.files import write_atomic
+from qualmine.codebook.writer import to_yaml
+from qualmine.errors import InputFileError
+from qualmine.models import Codebook, Coding, ParsedDocument, Segment
 from qualmine.parsing import READERS, ReadOptions, normalize_text, segment_turns
 from qualmine.project.codebook_sync import store_codebook
 from qualmine.project.config import CONFIG_NAME, Project, read_config
+from qualmine.project.interchange.codebooks import merged_codebook_text, validated_codebook
 from qualmine.refi import (
     ArchiveLimits,
     DocumentData,
     ImportedProject,
     Loss,
     Memo,
-    MergePlan,
     ProjectData,
-    codebook_bytes,
-    codebook_from_refi,
-    plan_merge,
-    qdpx_bytes,
-    read_codebook_file,
     read_qdpx_project,
 )
 from qualmine.refi.codebook_convert import slug
 from qualmine.refi.placement import assign_case, inferred_done, merged_losses, offset_mover
 from qualmine.storage import transaction
 from qualmine.storage.audit import now, record
-from qualmine.storage.codings import (
-    add_codings,
-    add_memo,
-    mark_done,
-    read_codings,
-    read_memos,
-    reanchor,
-)
+from qualmine.storage.codings import add_codings, add_memo, mark_done, reanchor
 from qualmine.storage.documents import (
-    all_cases,
     all_documents,
     content_hash,
-    document_segments,
-    document_turns,
     insert_document,
     set_case_attributes,
 )
 
-ORIGIN = f"qualmine {__version__}"
 REPORT_PATH = Path(".qualmine") / "last-import-report.json"
-
-
-@dataclass(frozen=True, slots=True)
-class CodebookImport:
-    """What a codebook import wrote: the file, codes added, codes kept as they were."""
-
-    path: Path
-    codes: int
-    added: tuple[str, ...]
-    kept: tuple[str, ...]
-    merged: bool
-    losses: tuple[Loss, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectExport:
-    """What a project export wrote, and what other programs will not see."""
-
-    path: Path
-    documents: int
-    codings: int
-    codings_in_note: int
-    memos: int
-    cases: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,180 +65,6 @@ class ProjectImport:
     codes_added: int
     losses: tuple[Loss, ...]
     report: Path
-
-
-def export_codebook(path: Path, fmt: str) -> bytes:
-    """A YAML codebook as ``yaml`` (normalized, nested), ``qdc``, ``csv`` or ``xlsx``."""
-    book = load_codebook(path)
-    if fmt == "yaml":
-        return to_yaml(codebook_to_dict(book)).encode("utf-8")
-    return codebook_bytes(book, fmt, ORIGIN)
-
-
-def import_codebook(
-    source: Path, target: Path, *, merge: bool = False, overwrite: bool = False
-) -> CodebookImport:
-    """Write a ``.qdc``, ``.csv`` or ``.xlsx`` codebook to ``target`` as YAML.
-
-    With ``merge`` the codes not yet in ``target`` are added to it (matched by id, then by
-    name), the file's other text and comments untouched.
-
-    Raises:
-        InputFileError: unreadable source, or ``target`` exists without merge or overwrite.
-        CodebookError: the result does not validate.
-    """
-    refi_book, skipped = read_codebook_file(source)
-    raw, _, losses = codebook_from_refi(refi_book, source.stem)
-    if not raw.codes:
-        raise InputFileError(source, "no codes found", "is it a codebook?")
-    incoming = _validated(raw, str(source))
-    if target.exists() and merge:
-        text, book, plan = _merged_text(target, incoming)
-        added = tuple(c.id for c in plan.added)
-        if added:
-            write_atomic(target, text)
-        return CodebookImport(target, len(book.codes), added, plan.kept, True, skipped + losses)
-    if target.exists() and not overwrite:
-        raise InputFileError(
-            target, "the codebook already exists", "pass --merge to add the new codes, or --replace"
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, to_yaml(codebook_to_dict(incoming)).encode("utf-8"))
-    ids = tuple(c.id for c in incoming.codes)
-    return CodebookImport(target, len(ids), ids, (), False, skipped + losses)
-
-
-def _validated(book: Codebook, where: str) -> Codebook:
-    """An imported codebook through the YAML validator; problems name the code, not a line
-    (the YAML is made here, so its line numbers would point nowhere)."""
-    report = validate_text(to_yaml(codebook_to_dict(book)), source=where)
-    if report.codebook is None:
-        problems = [re.sub(r"^.*?:\d+: ", f"{where}: ", e) for e in report.errors]
-        raise CodebookError(where, problems)
-    return report.codebook
-
-
-def _merged_text(target: Path, incoming: Codebook) -> tuple[bytes, Codebook, MergePlan]:
-    """The target's text with the new codes inserted under their parents, and the result."""
-    plan = plan_merge(load_codebook(target), incoming)
-    text, text_format = read_codebook_text(target)
-    new = {c.id for c in plan.added}
-    try:
-        for code in (c for c in plan.added if c.parent not in new):
-            block = to_yaml([_nested(code, plan.added)])
-            text = insert_code(parse_source(text), code.parent, block, 0)
-    except LayoutError as exc:
-        raise CodebookError(target, [f"{target}:{exc.line}: {exc.message}"]) from None
-    report = validate_text(text, source=str(target))
-    if report.codebook is None:
-        raise CodebookError(target, list(report.errors))
-    return encode_text(text, text_format), report.codebook, plan
-
-
-def _nested(code: Code, codes: tuple[Code, ...]) -> dict[str, Any]:
-    values = code_to_dict(code)
-    children = [_nested(c, codes) for c in codes if c.parent == code.id]
-    return {**values, "children": children} if children else values
-
-
-def read_project_data(project: Project) -> ProjectData:
-    """The project's content with positions for ids, in a canonical order."""
-    with project.session() as conn:
-        documents = all_documents(conn)
-        place = {d.id: i for i, d in enumerate(documents)}
-        stored = sorted(
-            read_codings(conn),
-            key=lambda c: (place[c.document_id], c.start, c.end, c.code, c.coder),
-        )
-        index = {c.id: i for i, c in enumerate(stored)}
-        memos = tuple(
-            Memo(
-                kind,
-                _coding_target(t, index) if kind == "coding" else t,
-                coder,
-                text,
-                at,
-            )
-            for _, kind, t, coder, text, at in read_memos(conn)
-        )
-        done = conn.execute("SELECT document_id, coder, marked FROM done").fetchall()
-        return ProjectData(
-            name=project.config.name,
-            codebook=_current_codebook(project, conn),
-            documents=tuple(
-                _document_data(conn, d.id, d.name, d.text, d.metadata, d.encoding)
-                for d in documents
-            ),
-            codings=tuple(replace(c, id=0, document_id=place[c.document_id]) for c in stored),
-            memos=memos,
-            done=tuple(sorted((place[d], coder, when) for d, coder, when in done)),
-            cases={
-                case: {k: str(v) for k, v in attrs.items()}
-                for case, attrs in all_cases(conn).items()
-            },
-        )
-
-
-def _coding_target(target: str, index: dict[int, int]) -> str:
-    """A coding memo's target as a position; ``#id`` when that coding is gone."""
-    if target.isdigit() and int(target) in index:
-        return str(index[int(target)])
-    return target if target.startswith("#") else f"#{target}"
-
-
-def _document_data(
-    conn: sqlite3.Connection,
-    doc_id: int,
-    name: str,
-    text: str,
-    metadata: dict[str, Any],
-    encoding: str,
-) -> DocumentData:
-    segments = sorted(document_segments(conn, doc_id), key=lambda s: (s.turn_idx, s.idx))
-    return DocumentData(
-        name=name,
-        text=text,
-        turns=tuple(document_turns(conn, doc_id)),
-        segments=tuple(Segment(s.turn_idx, s.idx, s.start, s.end) for s in segments),
-        metadata=metadata,
-        encoding=encoding,
-    )
-
-
-def _current_codebook(project: Project, conn: sqlite3.Connection) -> Codebook | None:
-    """The codebook qualmine.toml names, else the last one loaded into the project."""
-    if project.config.codebook and project.path(project.config.codebook).is_file():
-        return load_codebook(project.path(project.config.codebook))
-    row = conn.execute(
-        "SELECT content, path FROM codebooks ORDER BY loaded DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return None
-    return _validated_text(to_yaml(json.loads(row[0])), row[1])
-
-
-def _validated_text(text: str, where: str) -> Codebook:
-    report = validate_text(text, source=where)
-    if report.codebook is None:
-        raise CodebookError(where, list(report.errors))
-    return report.codebook
-
-
-def export_project(project: Project, output: Path) -> ProjectExport:
-    """Write the project as a ``.qdpx`` archive (same project, same bytes)."""
-    data = read_project_data(project)
-    archive, _ = qdpx_bytes(data, ORIGIN)
-    write_atomic(output, archive)
-    codes = {c.id for c in data.codebook.codes} if data.codebook else set()
-    shown = sum(1 for c in data.codings if c.status == "accepted" and c.code in codes)
-    return ProjectExport(
-        output,
-        len(data.documents),
-        shown,
-        len(data.codings) - shown,
-        len(data.memos),
-        len(data.cases),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,12 +244,12 @@ def _plan_codebook(
     named = project.config.codebook
     stem = slug(data.codebook.name) or "codebook"
     path = project.path(named) if named else _free_path(project.root / "codebooks" / f"{stem}.yaml")
-    incoming = _validated(data.codebook, f"{path.name} (imported)")
+    incoming = validated_codebook(data.codebook, f"{path.name} (imported)")
     if not path.exists():
-        book = _validated(incoming, str(path))
+        book = validated_codebook(incoming, str(path))
         text = to_yaml(codebook_to_dict(incoming)).encode("utf-8")
         return book, path, text, len(book.codes), {c.id: c.id for c in book.codes}
-    text, book, plan = _merged_text(path, incoming)
+    text, book, plan = merged_codebook_text(path, incoming)
     return book, path, text if plan.added else None, len(plan.added), plan.ids
 
 
