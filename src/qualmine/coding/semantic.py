@@ -125,7 +125,12 @@ class SemanticCoder:
         """
         prototypes = self._fitted()
         codes = [c for c in self.codebook.codes if c.id in prototypes]
-        wanted = [i for i, u in enumerate(units) if any(applies_to(c, u) for c in codes)]
+        # Which codes apply depends on the unit's speaker role alone.
+        fits: dict[str, list[Code]] = {}
+        for u in units:
+            if u.speaker_role not in fits:
+                fits[u.speaker_role] = [c for c in codes if applies_to(c, u)]
+        wanted = [i for i, u in enumerate(units) if fits[u.speaker_role]]
         vectors = embed_units(
             self.conn,
             [units[i] for i in wanted],
@@ -133,9 +138,13 @@ class SemanticCoder:
             progress=self.progress,
             marks=self.marks,
         )
-        closest = {c.id: _closest(vectors, prototypes[c.id]) for c in codes}
+        rows64 = np.asarray(vectors, dtype=np.float64)
+        closest = {c.id: _closest(rows64, prototypes[c.id]) for c in codes}
         rows = {unit_index: row for row, unit_index in enumerate(wanted)}
-        return [UnitScores(u, _ranked(codes, u, closest, rows.get(i))) for i, u in enumerate(units)]
+        return [
+            UnitScores(u, _ranked(fits[u.speaker_role], closest, rows.get(i)))
+            for i, u in enumerate(units)
+        ]
 
     def predict(self, units: Sequence[Unit]) -> list[Coding]:
         """Suggested codings (coder ``auto:semantic``) for scores at or above threshold."""
@@ -166,35 +175,35 @@ class SemanticCoder:
         return prototypes
 
 
-def _closest(vectors: NDArray[np.float32], prototypes: Prototypes) -> list[tuple[float, str]]:
+def _closest(vectors: NDArray[np.float64], prototypes: Prototypes) -> list[tuple[float, str]]:
     """Per unit row: the best cosine similarity to the code's prototypes, and the evidence.
 
-    Computed in float64 and rounded to 6 decimals, so a unit's score does not depend on
-    which other units were scored with it.
+    Computed in float64 (``vectors`` already are) and rounded to 6 decimals, so a unit's
+    score does not depend on which other units were scored with it.
     """
     if len(vectors) == 0:
         return []
-    sims = np.asarray(vectors, dtype=np.float64) @ np.asarray(prototypes.vectors, np.float64).T
-    out: list[tuple[float, str]] = []
-    for row, col in enumerate(sims.argmax(axis=1)):
-        score = round(float(sims[row, col]), 6)
-        out.append((score, _evidence(prototypes.texts[col], score)))
-    return out
+    sims = vectors @ np.asarray(prototypes.vectors, np.float64).T
+    best = sims.argmax(axis=1)
+    scores = [round(value, 6) for value in sims[np.arange(len(sims)), best].tolist()]
+    shown = [_shown(text) for text in prototypes.texts]
+    return [
+        (score, f"closest: {shown[col]} ({score:.2f})")
+        for score, col in zip(scores, best.tolist(), strict=True)
+    ]
 
 
 def _ranked(
-    codes: Sequence[Code],
-    unit: Unit,
-    closest: Mapping[str, list[tuple[float, str]]],
-    row: int | None,
+    codes: Sequence[Code], closest: Mapping[str, list[tuple[float, str]]], row: int | None
 ) -> tuple[tuple[str, float, str], ...]:
+    """The unit's scores for ``codes`` (those applying to it), best first."""
     if row is None:
         return ()
-    scores = [(c.id, *closest[c.id][row]) for c in codes if applies_to(c, unit)]
+    scores = [(c.id, *closest[c.id][row]) for c in codes]
     # A stable sort: equal scores stay in codebook order.
     return tuple(sorted(scores, key=lambda item: -item[1]))
 
 
-def _evidence(text: str, score: float) -> str:
-    shown = text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1].rstrip() + "…"
-    return f"closest: {shown} ({score:.2f})"
+def _shown(text: str) -> str:
+    """A prototype's text as evidence shows it, cut to ``EVIDENCE_CHARS``."""
+    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1].rstrip() + "…"
