@@ -18,7 +18,7 @@ reads as ``word of mouth`` and a blanked transcription mark does not break a phr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Hashable, Mapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from qualmine.errors import CodingError
@@ -145,16 +145,20 @@ class PhraseIndex(Generic[T]):
                         found.extend(self._multi.get(tuple(words[i : i + length]), ()))
         return found
 
-    def find_units(self, words: UnitWords) -> Iterator[tuple[int, T]]:
-        """(unit, value) for every phrase present in a batch of units, as `find` per unit."""
-        for lemma, values in self._single.items():
-            for unit in words.units_with(lemma).tolist():
-                for value in values:
-                    yield unit, value
+    def find_units(self, words: UnitWords) -> dict[int, list[T]]:
+        """Unit -> the values of every phrase present in it, for a batch of units.
+
+        The values of a unit are those `find` gives for it alone (in another order).
+        """
+        found: dict[int, list[T]] = {}
+        for lemma, units in words.units_with_each(list(self._single)).items():
+            values = self._single[lemma]
+            for unit in units.tolist():
+                found.setdefault(unit, []).extend(values)
         for phrase, values in self._multi.items():
             for unit in words.phrase_units(phrase).tolist():
-                for value in values:
-                    yield unit, value
+                found.setdefault(unit, []).extend(values)
+        return found
 
 
 class Prefilter(Generic[K]):

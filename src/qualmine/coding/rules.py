@@ -134,9 +134,7 @@ class RuleCoder:
     def _score_batch(self, units: Sequence[Unit]) -> list[UnitScores]:
         texts = [strip_marks(unit.text) for unit in units]
         words = self.words_.read(texts)
-        hints: dict[int, list[_Hint]] = {}
-        for position, hint in self.keywords_.find_units(words):
-            hints.setdefault(position, []).append(hint)
+        hints = self.keywords_.find_units(words)
         patterned = self.patterns_.candidate_units(words)
         matched = self.regexes_.candidate_units(texts)
         return [

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -34,6 +34,7 @@ from qualmine.language import load_pipeline
 SEPARATOR = 0
 """The lemma id between two units' lemmas; no lemma has it."""
 
+_BREAK = "\x00"  # the chunk put between two units' texts
 _SIMPLE = re.compile(r"([^\W\d_]+)([,!?;:]?)")
 
 
@@ -55,16 +56,16 @@ class WordReader:
 
     def read(self, texts: Sequence[str]) -> UnitWords:
         """The lemma ids of every text, with `SEPARATOR` after each one."""
-        chunks = self._chunks.__getitem__
-        pieces: list[Sequence[int]] = []
-        lengths = np.empty(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            ids = list(chain.from_iterable(map(chunks, text.split())))
-            ids.append(SEPARATOR)
-            pieces.append(ids)
-            lengths[i] = len(ids)
-        lemmas = np.fromiter(chain.from_iterable(pieces), dtype=np.int64, count=int(lengths.sum()))
-        units = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        if any(_BREAK in text for text in texts):  # never in a transcript; kept correct anyway
+            texts = [text.replace(_BREAK, " ") for text in texts]
+        chunks = self._chunks
+        chunks[_BREAK] = (SEPARATOR,)
+        joined = f" {_BREAK} ".join(texts) + f" {_BREAK}" if texts else ""
+        lemmas = np.fromiter(
+            chain.from_iterable(map(chunks.__getitem__, joined.split())), dtype=np.int64
+        )
+        ends = lemmas == SEPARATOR
+        units = np.cumsum(ends) - ends
         return UnitWords(lemmas, units, len(texts), self.ids)
 
     def _chunk_ids(self, chunk: str) -> tuple[int, ...]:
@@ -107,20 +108,27 @@ class UnitWords:
     units: NDArray[np.int64]
     n_units: int
     ids: dict[str, int]
-    _order: NDArray[np.intp] | None = field(default=None, repr=False)
-    _sorted: NDArray[np.int64] | None = field(default=None, repr=False)
 
     def units_with(self, lemma: str) -> NDArray[np.int64]:
         """The units holding ``lemma``, each once, in order."""
-        lemma_id = self.ids.get(lemma)
-        if lemma_id is None or not lemma:
-            return np.empty(0, dtype=np.int64)
-        if self._order is None:
-            self._order = np.argsort(self.lemmas, kind="stable")
-            self._sorted = self.lemmas[self._order]
-        assert self._sorted is not None
-        low, high = np.searchsorted(self._sorted, [lemma_id, lemma_id + 1])
-        return np.unique(self.units[self._order[low:high]])
+        return self.units_with_each([lemma]).get(lemma, np.empty(0, dtype=np.int64))
+
+    def units_with_each(self, lemmas: Sequence[str]) -> dict[str, NDArray[np.int64]]:
+        """For each of ``lemmas`` present in the batch, the units holding it, in order."""
+        names = {self.ids[m]: m for m in lemmas if self.ids.get(m, SEPARATOR) != SEPARATOR}
+        if not names:
+            return {}
+        hit = np.isin(self.lemmas, np.fromiter(names, dtype=np.int64))
+        size = max(self.n_units, 1)
+        pairs = np.unique(self.lemmas[hit] * size + self.units[hit])
+        if not len(pairs):
+            return {}
+        found, units = pairs // size, pairs % size
+        starts = np.flatnonzero(np.diff(found, prepend=-1))
+        return {
+            names[int(found[first])]: group
+            for first, group in zip(starts.tolist(), np.split(units, starts[1:]), strict=True)
+        }
 
     def phrase_units(self, phrase: Sequence[str]) -> NDArray[np.int64]:
         """The unit of every occurrence of a lemma phrase (a unit once per occurrence)."""
@@ -137,7 +145,7 @@ class UnitWords:
 
     def units_holding_any(self, lemmas: Sequence[str]) -> set[int]:
         """The units holding at least one of ``lemmas``."""
-        return set(chain.from_iterable(self.units_with(lemma).tolist() for lemma in lemmas))
+        return set(chain.from_iterable(u.tolist() for u in self.units_with_each(lemmas).values()))
 
 
 def lemma_sequences(words: UnitWords) -> Iterator[list[int]]:
