@@ -5,6 +5,7 @@ oral histories from tests/data."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,18 @@ def test_contractions_and_special_cases_read_as_spacy_reads_them() -> None:
     # a phrase never runs from the end of one unit into the next
     assert words.phrase_units(("peer", "group")).tolist() == []
     assert words.units_with("peer").tolist() == [2]
+
+
+def test_every_short_word_shape_reads_as_spacy_reads_it() -> None:
+    nlp = load_pipeline()
+    reader = LemmaReader(nlp)
+    letters = "aZeIçé"
+    words = ["".join(p) for n in (1, 2, 3) for p in itertools.product(letters, repeat=n)]
+    chunks = [w + end for w in words for end in ("", ".", ",", "!", "?", ";", ":", "'s")]
+    read = WordReader(reader, nlp.tokenizer).read(chunks)
+    names = {i: lemma for lemma, i in read.ids.items()}
+    for chunk, ids in zip(chunks, lemma_sequences(read), strict=True):
+        assert [names[i] for i in ids] == [m for m in reader.read(chunk)[2] if m], chunk
 
 
 @pytest.mark.parametrize("batch", [7, 20_000])

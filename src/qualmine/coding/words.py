@@ -4,9 +4,11 @@ spaCy's tokenizer splits a text at white space first and then works on each
 white-space-delimited chunk alone (special cases such as ``don't`` -> ``do n't`` or
 ``cannot`` -> ``can not``, then prefixes, suffixes and infixes), so a text's tokens are a
 function of its chunks. `WordReader` uses that: each distinct chunk is read once. A plain
-word, alone or followed by one comma, colon, semicolon, question or exclamation mark (the
-common case), is cut by a regular expression; any other chunk, and any chunk spaCy lists
-as a special case, goes to spaCy's tokenizer. A batch of units becomes one array of lemma
+word, alone or followed by one comma, colon, semicolon, question or exclamation mark, or by
+a full stop where spaCy's suffix rule splits one off (after a lower-case ASCII letter or two
+upper-case ones: ``work.``, ``AI.``, not ``I.`` or ``eV.``), is cut by a regular
+expression (the common case); any other chunk, and any chunk spaCy lists as a special case
+(``Dr.``, ``etc.``), goes to spaCy's tokenizer. A batch of units becomes one array of lemma
 ids with a separator between units; keyword phrases are then found for all units at once
 (`UnitWords`), and spaCy builds a Doc only for the units that a spaCy pattern can match.
 
@@ -35,7 +37,7 @@ SEPARATOR = 0
 """The lemma id between two units' lemmas; no lemma has it."""
 
 _BREAK = "\x00"  # the chunk put between two units' texts
-_SIMPLE = re.compile(r"([^\W\d_]+)([,!?;:]?)")
+_SIMPLE = re.compile(r"([^\W\d_]+)([,!?;:]|(?<=[a-z])\.|(?<=[A-Z][A-Z])\.)?")
 
 
 class WordReader:
