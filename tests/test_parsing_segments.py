@@ -103,6 +103,14 @@ def test_a_document_without_turns_keeps_its_place_in_the_stream() -> None:
     assert quotes == [["One.", "Two."], [], ["Three"]]
 
 
+def test_an_empty_stream_does_not_load_spacy() -> None:
+    load_pipeline.cache_clear()
+    assert list(segment_documents([])) == []
+    assert load_pipeline.cache_info().misses == 0  # a warm import never waits for spaCy
+    assert segment_turns("A: Yes.", [Turn(0, "A", "participant", 3, 7)])
+    assert load_pipeline.cache_info().misses == 1
+
+
 def test_a_two_million_character_turn_is_segmented_in_chunks() -> None:
     speech = "We moved the whole warehouse twice in one year. " * 41_700
     text = "Participant: " + speech.strip() + "\n"

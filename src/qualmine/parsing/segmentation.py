@@ -16,6 +16,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,12 +76,16 @@ def segment_documents(
         documents: (text, turns) pairs, as for :func:`segment_turns`.
         n_process: worker processes for spaCy; 1 keeps everything in this process.
     """
+    queue = iter(documents)
+    first = next(queue, None)
+    if first is None:  # nothing to segment: spaCy is not even loaded
+        return
     nlp = load_pipeline()
     limit = min(CHUNK_CHARS, nlp.max_length)
     pending: deque[tuple[int, str, list[_Piece]]] = deque()
 
     def pieces() -> Iterator[tuple[str, _Piece]]:
-        for number, (text, turns) in enumerate(documents):
+        for number, (text, turns) in enumerate(chain([first], queue)):
             planned = _plan(number, text, turns, limit)
             pending.append((number, text, planned))
             for piece in planned:
