@@ -17,11 +17,12 @@ if TYPE_CHECKING:
 @click.command()
 @click.pass_context
 def undo(ctx: click.Context) -> None:
-    """Reverse your last change: a tag, an untag, a review decision, a memo or a done-mark.
+    """Reverse your last change: a tag, an untag, a review decision, a memo, a done-mark or
+    a codings import.
 
     The undo is itself recorded in the log (`qualmine log`), with whatever it removed or
-    restored; run it again to step further back. Imports, codebook changes and auto-coder
-    runs are not undone (they are passed over).
+    restored; run it again to step further back. Transcript and project imports, codebook
+    changes and auto-coder runs are not undone (they are passed over).
 
     Example:
 
