@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qualmine.coding.lemmas import LemmaReader, PatternSet, PhraseIndex
+from qualmine.coding.lemmas import PatternSet, PhraseIndex
 from qualmine.coding.regexes import RegexSet, term_text
 from qualmine.coding.runs import UnitScores
 from qualmine.coding.units import Unit
@@ -102,8 +102,8 @@ class RuleCoder:
             CodingError: a regular expression or pattern does not compile.
         """
         nlp = load_pipeline()
-        self.reader_ = LemmaReader(nlp)
         self.words_ = shared_word_reader()
+        self.reader_ = self.words_.reader
         self.codes_ = tuple(c for c in self.codebook.codes if c.codable and _has_hints(c))
         self.keywords_ = self._index_keywords()
         entries = [(pos, c.id, c.patterns) for pos, c in enumerate(self.codes_) if c.patterns]

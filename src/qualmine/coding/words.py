@@ -21,7 +21,7 @@ in the tests).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -49,11 +49,13 @@ class WordReader:
     """
 
     def __init__(self, reader: LemmaReader, tokenizer: Any) -> None:
+        self.reader = reader
         self._lemma = reader.lemma
         self._tokenizer = tokenizer
         self._special = frozenset(tokenizer.rules or ())
         self.ids: dict[str, int] = {"": SEPARATOR}
         self._chunks: ComputedDict[str, tuple[int, ...]] = ComputedDict(self._chunk_ids)
+        self._chunks[_BREAK] = (SEPARATOR,)
         self._tokens: ComputedDict[str, int] = ComputedDict(self._token_id)
 
     def read(self, texts: Sequence[str]) -> UnitWords:
@@ -61,7 +63,6 @@ class WordReader:
         if any(_BREAK in text for text in texts):  # never in a transcript; kept correct anyway
             texts = [text.replace(_BREAK, " ") for text in texts]
         chunks = self._chunks
-        chunks[_BREAK] = (SEPARATOR,)
         joined = f" {_BREAK} ".join(texts) + f" {_BREAK}" if texts else ""
         lemmas = np.fromiter(
             chain.from_iterable(map(chunks.__getitem__, joined.split())), dtype=np.int64
@@ -111,10 +112,6 @@ class UnitWords:
     n_units: int
     ids: dict[str, int]
 
-    def units_with(self, lemma: str) -> NDArray[np.int64]:
-        """The units holding ``lemma``, each once, in order."""
-        return self.units_with_each([lemma]).get(lemma, np.empty(0, dtype=np.int64))
-
     def units_with_each(self, lemmas: Sequence[str]) -> dict[str, NDArray[np.int64]]:
         """For each of ``lemmas`` present in the batch, the units holding it, in order."""
         names = {self.ids[m]: m for m in lemmas if self.ids.get(m, SEPARATOR) != SEPARATOR}
@@ -148,12 +145,3 @@ class UnitWords:
     def units_holding_any(self, lemmas: Sequence[str]) -> set[int]:
         """The units holding at least one of ``lemmas``."""
         return set(chain.from_iterable(u.tolist() for u in self.units_with_each(lemmas).values()))
-
-
-def lemma_sequences(words: UnitWords) -> Iterator[list[int]]:
-    """Each unit's lemma ids, in order (for tests and inspection)."""
-    bounds = np.flatnonzero(words.lemmas == SEPARATOR)
-    start = 0
-    for end in bounds.tolist():
-        yield words.lemmas[start:end].tolist()
-        start = end + 1

@@ -190,7 +190,7 @@ def import_codings(project: Project, path: Path, *, actor: str = "unknown") -> C
                 payload={
                     "added": len(added),
                     "done": marked,
-                    "codings": [_state(conn, coding_id) for coding_id in added],
+                    "codings": [imported_state(_stored(conn, i)) for i in added],
                     "done_marks": newly_done,
                 },
             )
@@ -198,11 +198,15 @@ def import_codings(project: Project, path: Path, *, actor: str = "unknown") -> C
     return CodingsImport(len(added), len(codings) - len(added), marked, coders)
 
 
-def _state(conn: sqlite3.Connection, coding_id: int) -> list[Any]:
-    """What undo compares to tell whether an imported coding was changed since."""
-    c = coding_by_id(conn, coding_id)
-    assert c is not None  # added in this transaction
-    return [c.id, c.start, c.end, c.code, c.status, c.reviewer]
+def imported_state(coding: Coding) -> list[Any]:
+    """What the log keeps of an imported coding, for undo to tell whether it changed since."""
+    return [coding.id, coding.start, coding.end, coding.code, coding.status, coding.reviewer]
+
+
+def _stored(conn: sqlite3.Connection, coding_id: int) -> Coding:
+    coding = coding_by_id(conn, coding_id)
+    assert coding is not None  # added in this transaction
+    return coding
 
 
 def export_codings(project: Project, *, coders: Sequence[str] = ()) -> str:

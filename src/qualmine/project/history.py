@@ -32,6 +32,7 @@ from typing import Any
 
 from qualmine.errors import CodingError
 from qualmine.models import Coding
+from qualmine.project.codings_file import imported_state
 from qualmine.project.config import Project
 from qualmine.storage import transaction
 from qualmine.storage.audit import AuditEntry, record
@@ -250,8 +251,7 @@ def _undo_codings_import(
         current = coding_by_id(conn, int(state[0]))
         if current is None:
             continue
-        now = [current.id, current.start, current.end, current.code, current.status]
-        if now + [current.reviewer] != state:
+        if imported_state(current) != state:
             raise _changed_since(current, entry)
         removed.append(asdict(current))
     for data in removed:
