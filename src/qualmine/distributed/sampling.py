@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qualmine.embedding import embedding_text
 from qualmine.project.config import Project
 
 Progress = Callable[[int, int, str], None]
@@ -31,46 +30,23 @@ def model_topics(
 ) -> Any:
     """`run_topics`, fitted on a sample above ``SAMPLE_UNITS`` units (see module doc)."""
     from qualmine.topics import run_topics
-    from qualmine.topics.modelling import select_units
 
-    with project.session() as conn:
-        count = len(select_units(conn, request, project.config.transcription_marks))
-    if count <= SAMPLE_UNITS:
-        return run_topics(project, request, actor=actor, progress=progress)
-    return _run_sampled_topics(project, request, actor, progress)
+    return run_topics(project, request, actor=actor, progress=progress, fit=_fit_large)
 
 
-def _run_sampled_topics(
-    project: Project, request: Any, actor: str, progress: Progress | None
+def _fit_large(
+    texts: Sequence[str],
+    embeddings: NDArray[np.float32],
+    request: Any,
+    seed: int,
+    progress: Progress | None,
 ) -> Any:
-    from qualmine.embedding import embed_units, embedding_stats
-    from qualmine.topics.model import timed
-    from qualmine.topics.modelling import TopicRunResult, _run_record, select_units
-    from qualmine.topics.outputs import DEFAULT_FOLDER, write_topic_files
-    from qualmine.topics.records import store_topic_run
-    from qualmine.topics.settings import scaled_settings
-    from qualmine.topics.view import load_topic_view
+    """`fit_topics` up to ``SAMPLE_UNITS`` units, `fit_sampled_topics` above."""
+    from qualmine.topics.modelling import fit_topics
 
-    seed = project.config.seed if request.seed is None else request.seed
-    marks = project.config.transcription_marks
-    with project.session() as conn:
-        units = select_units(conn, request, marks)
-        scaled_settings(len(units), method=request.method, k=request.k)
-        timings: dict[str, float] = {}
-        before = embedding_stats()
-        with timed(timings, "embedding"):
-            embeddings = embed_units(
-                conn, units, encoder=request.encoder, progress=progress, marks=marks
-            )
-        texts = [embedding_text(u.text, marks) for u in units]
-        fitted = fit_sampled_topics(texts, embeddings, request, seed, progress=progress)
-        timings.update(fitted.timings)
-        run_id = store_topic_run(conn, _run_record(units, fitted, request, timings), actor=actor)
-    view = load_topic_view(project, run_id, request.coder)
-    folder = request.output or project.root / DEFAULT_FOLDER
-    with timed(timings, "files"):
-        files = write_topic_files(view, folder, request.by)
-    return TopicRunResult(view, folder, tuple(files), timings, embedding_stats() - before)
+    if len(texts) <= SAMPLE_UNITS:
+        return fit_topics(texts, embeddings, request, seed, progress)
+    return fit_sampled_topics(texts, embeddings, request, seed, progress=progress)
 
 
 def fit_sampled_topics(

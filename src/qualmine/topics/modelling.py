@@ -181,14 +181,23 @@ def select_units(
     return [u for u in cut if any(ch.isalnum() for ch in u.text)]
 
 
+FitTopics = Callable[
+    [Sequence[str], NDArray[np.float32], TopicRequest, int, "Progress | None"], FittedTopics
+]
+"""How a run fits its units: `fit_topics`, or one fitting a sample of a large corpus."""
+
+
 def run_topics(
     project: Project,
     request: TopicRequest,
     *,
     actor: str = "unknown",
     progress: Progress | None = None,
+    fit: FitTopics | None = None,
 ) -> TopicRunResult:
     """Model the topics of a project's participant units, store the run, write its files.
+
+    ``fit`` fits the model on the units' texts and embeddings (default `fit_topics`).
 
     Raises:
         QualmineError: too few units, a bad option, or a filter that matches nothing.
@@ -208,7 +217,7 @@ def run_topics(
                 conn, units, encoder=request.encoder, progress=progress, marks=marks
             )
         texts = [embedding_text(u.text, marks) for u in units]
-        fitted = fit_topics(texts, embeddings, request, seed, progress)
+        fitted = (fit or fit_topics)(texts, embeddings, request, seed, progress)
         timings.update(fitted.timings)
         run = _run_record(units, fitted, request, timings)
         run_id = store_topic_run(conn, run, actor=actor)
