@@ -24,6 +24,7 @@ from qualmine.analysis.code_agreement import (
     matrix_agreement_from_counts,
 )
 from qualmine.analysis.corpus import CodedCorpus, CorpusFilter, load_corpus
+from qualmine.analysis.disagreements import truncate
 from qualmine.analysis.presence import RatedSpan
 from qualmine.analysis.reliability import (
     Selection,
@@ -32,7 +33,6 @@ from qualmine.analysis.reliability import (
     agreement_table,
     code_result,
     pattern_counts,
-    truncate,
 )
 from qualmine.cli import cli
 from qualmine.coding.units import Unit

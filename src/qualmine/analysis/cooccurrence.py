@@ -19,8 +19,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from qualmine.analysis.arrays import unique_rows
 from qualmine.analysis.corpus import CodedCorpus
-from qualmine.analysis.frequencies import UNIT_RULE, CodeIncidence, code_incidence, unique_rows
+from qualmine.analysis.frequencies import UNIT_RULE, CodeIncidence, code_incidence
 from qualmine.models import Table
 
 C_SOURCE = (

@@ -15,8 +15,9 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from qualmine.analysis.arrays import BoolArray
 from qualmine.analysis.corpus import CodedCorpus
-from qualmine.analysis.frequencies import UNIT_RULE, BoolArray, code_incidence, percent
+from qualmine.analysis.frequencies import UNIT_RULE, code_incidence, percent
 from qualmine.analysis.significance import (
     benjamini_hochberg,
     fisher_exact_2x2,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from qualmine.analysis.arrays import expand_lineage, unique_rows
 from qualmine.analysis.corpus import CodedCorpus
 from qualmine.analysis.frequencies import (
     UNIT_RULE,
@@ -18,8 +19,6 @@ from qualmine.analysis.frequencies import (
     code_incidence,
     coded_words,
     corpus_words,
-    expand_lineage,
-    unique_rows,
 )
 from qualmine.errors import QualmineError
 from qualmine.models import Table

@@ -16,8 +16,8 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from qualmine.analysis.arrays import BoolArray, IntArray, document_bases, expand_ranges
 from qualmine.analysis.corpus import CodedCorpus
-from qualmine.analysis.frequencies import BoolArray, IntArray, document_bases, expand_ranges
 from qualmine.analysis.presence_cells import PresenceCells
 from qualmine.analysis.presence_cells import RatedSpan as RatedSpan  # re-exported
 from qualmine.models import Codebook

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qualmine.analysis.agreement import FloatArray
+from qualmine.analysis.arrays import BoolArray, IntArray
 from qualmine.analysis.code_agreement import Values
-from qualmine.analysis.frequencies import BoolArray, IntArray
 
 
 @dataclass(frozen=True, slots=True)
