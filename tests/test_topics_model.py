@@ -191,3 +191,21 @@ def test_the_study_aligned_with_the_reference_coder(study: Path, tmp_path: Path)
         assert drafted.exit_code == 0 and load_codebook(draft)
     else:
         assert drafted.exit_code == 1 and "no emergent topic" in drafted.output
+
+
+def test_a_corpus_over_the_sample_size_is_fitted_on_a_sample_and_fully_assigned(
+    interviews: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qualmine.distributed import model_topics, sampling
+    from qualmine.topics import TopicRequest
+
+    monkeypatch.setattr(sampling, "SAMPLE_UNITS", 60)
+    project = find_project(explicit=interviews)
+    request = TopicRequest(method="kmeans", k=3, output=tmp_path)
+    result = model_topics(project, request)
+    stored = latest(interviews)
+    assert stored.info.id == result.view.run.info.id
+    assert "assignment" in result.timings  # the rest took their nearest sampled unit's topic
+    assert len(stored.assignments) > 60  # every unit, not only the 60 fitted
+    assert {a.topic for a in stored.assignments} <= {0, 1, 2}
+    assert {p.name for p in tmp_path.iterdir()} == FILES
