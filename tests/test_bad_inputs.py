@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,6 +176,24 @@ def assert_one_error_line(output: str, *fragments: str) -> None:
         assert fragment.lower() in output.lower(), (fragment, output)
 
 
+def assert_refused(
+    runner: CliRunner,
+    project: Path,
+    args: Sequence[str],
+    *fragments: str,
+    coder: str | None = "alice",
+) -> str:
+    """Run a command that must fail: exit code 1, one `Error:` line holding ``fragments``,
+    and the project's database and files exactly as they were. Returns the error line."""
+    before, files = snapshot(project), listing(project)
+    result = invoke(runner, project, *args, coder=coder)
+    assert result.exit_code == 1, result.output
+    assert_one_error_line(result.output, *fragments)
+    assert snapshot(project) == before
+    assert listing(project) == files
+    return result.output.lstrip("\n").splitlines()[0]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.file}-{c.args[0]}-{c.args[1]}" for c in CASES])
 def test_a_bad_input_gives_one_error_line_and_changes_nothing(
     case: Case, project: Path, made: dict[str, Path], runner: CliRunner
@@ -184,14 +203,8 @@ def test_a_bad_input_gives_one_error_line_and_changes_nothing(
         toml = project / "qualmine.toml"
         toml.write_text(toml.read_text().replace("codebook.yaml", str(path)))
     args = [a.format(file=path, project=project) for a in case.args]
-    before, files = snapshot(project), listing(project)
-    result = invoke(runner, project, *args, coder="alice")
-    assert result.exit_code == 1, result.output
-    assert_one_error_line(result.output, case.says, case.place)
-    first = result.output.lstrip("\n").splitlines()[0]
+    first = assert_refused(runner, project, args, case.says, case.place)
     assert path.name in first or str(path) in first, first
-    assert snapshot(project) == before
-    assert listing(project) == files
 
 
 def test_a_codings_csv_with_old_mac_line_ends_is_refused(project: Path, runner: CliRunner) -> None:
@@ -208,11 +221,7 @@ def test_a_codings_csv_with_old_mac_line_ends_is_refused(project: Path, runner: 
 
 
 def test_an_unknown_code_names_the_code(project: Path, runner: CliRunner) -> None:
-    before = snapshot(project)
-    result = invoke(runner, project, *TAG_UNKNOWN_CODE, coder="alice")
-    assert result.exit_code == 1
-    assert_one_error_line(result.output, "no code 'no.such.code'", "codebook show")
-    assert snapshot(project) == before
+    assert_refused(runner, project, TAG_UNKNOWN_CODE, "no code 'no.such.code'", "codebook show")
 
 
 def test_one_bad_file_among_good_ones_imports_nothing(
@@ -220,11 +229,8 @@ def test_one_bad_file_among_good_ones_imports_nothing(
 ) -> None:
     good = tmp_path / "D4.txt"
     good.write_text("Interviewer: Who do you ask?\nAnna: My colleagues, always.\n")
-    before = snapshot(project)
-    result = invoke(runner, project, "import", str(good), str(made["zip-bomb.docx"]))
-    assert result.exit_code == 1
-    assert_one_error_line(result.output, "zip-bomb.docx")
-    assert snapshot(project) == before
+    args = ["import", str(good), str(made["zip-bomb.docx"])]
+    assert_refused(runner, project, args, "zip-bomb.docx", coder=None)
 
 
 def test_an_entity_in_a_word_file_is_never_expanded(

@@ -17,30 +17,11 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, REPO
+from oral_histories import use_oral_codebook
 from qualmine.project.config import init_project
 from qualmine.storage.migrations import MIGRATIONS
 from small_project import make_small_project
 
-CODEBOOK = """\
-format_version: 1
-name: Oral histories
-codes:
-  - id: flight
-    name: Flight
-    definition: Flying, orbits and missions.
-    examples: ["It was my first flight.", "We were in orbit for ten days."]
-    keywords: [flight, orbit, mission, shuttle]
-  - id: training
-    name: Training
-    definition: Being trained or training others.
-    examples: ["We trained all over.", "Training took two years."]
-    keywords: [training, trained, school, learn]
-  - id: family
-    name: Family
-    definition: Family members and home life.
-    examples: ["My wife was worried.", "The children grew up in Houston."]
-    keywords: [family, wife, husband, children, mother, father]
-"""
 ORAL_DOCS = 8
 
 
@@ -127,13 +108,7 @@ def coded(tmp_path: Path) -> Path:
     """Eight oral histories, imported and coded once by the rule coder."""
     folder = tmp_path / "oral"
     init_project(folder)
-    (folder / "codebook.yaml").write_text(CODEBOOK)
-    toml = folder / "qualmine.toml"
-    toml.write_text(
-        toml.read_text().replace(
-            '# codebook = "codebooks/codebook.yaml"', 'codebook = "codebook.yaml"'
-        )
-    )
+    use_oral_codebook(folder)
     source = sorted((DATA / "oral-histories" / "rendered_txt").glob("*.txt"))[:ORAL_DOCS]
     (folder / "transcripts").mkdir()
     for path in source:

@@ -30,31 +30,12 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, REPO
+from oral_histories import use_oral_codebook
 from qualmine.project.config import find_project, init_project
 from qualmine.project.importer import import_transcripts
 
 SEED = 20_240_611
 KILLS = 10
-CODEBOOK = """\
-format_version: 1
-name: Oral histories
-codes:
-  - id: flight
-    name: Flight
-    definition: Flying, orbits and missions.
-    examples: ["It was my first flight.", "We were in orbit for ten days."]
-    keywords: [orbit, shuttle]
-  - id: training
-    name: Training
-    definition: Being trained or training others.
-    examples: ["We trained all over.", "Training took two years."]
-    keywords: [trained]
-  - id: family
-    name: Family
-    definition: Family members and home life.
-    examples: ["My wife was worried.", "The children grew up in Houston."]
-    keywords: [wife, children]
-"""
 CHILD = """
 import sys
 from pathlib import Path
@@ -250,12 +231,8 @@ def check_decisions(conn: sqlite3.Connection) -> None:
 def test_a_killed_job_leaves_a_whole_project(tmp_path: Path, reference: dict[str, object]) -> None:
     folder = tmp_path / "project"
     init_project(folder)
-    (folder / "codebook.yaml").write_text(CODEBOOK)
-    toml = folder / "qualmine.toml"
-    toml.write_text(
-        toml.read_text().replace(
-            '# codebook = "codebooks/codebook.yaml"', 'codebook = "codebook.yaml"'
-        )
+    use_oral_codebook(
+        folder, flight=("orbit", "shuttle"), training=("trained",), family=("wife", "children")
     )
     transcripts = tmp_path / "transcripts"
     shutil.copytree(DATA / "oral-histories" / "rendered_txt", transcripts)

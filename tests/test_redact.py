@@ -27,31 +27,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DATA, invoke, snapshot
+from oral_histories import use_oral_codebook
 from qualmine.coding.manual import memo, tag
 from qualmine.project.config import find_project
 from qualmine.storage.documents import all_documents
 
 ORAL = DATA / "oral-histories"
-CODEBOOK = """\
-format_version: 1
-name: Oral histories
-codes:
-  - id: flight
-    name: Flight
-    definition: Flying, orbits and missions.
-    examples: ["It was my first flight.", "We were in orbit for ten days."]
-    keywords: [flight, orbit, mission, shuttle]
-  - id: training
-    name: Training
-    definition: Being trained or training others.
-    examples: ["We trained all over.", "Training took two years."]
-    keywords: [training, trained]
-  - id: family
-    name: Family
-    definition: Family members and home life.
-    examples: ["My wife was worried.", "The children grew up in Houston."]
-    keywords: [family, wife, husband, children, mother, father]
-"""
 _WORD = r"[A-Z][a-z]+(?:[-’'][A-Z][a-z]+)?"
 _NAME = rf"(?:Dr\. )?{_WORD}(?: (?:[A-Z]\.|[A-Z][A-Za-z]+(?:[-’'][A-Z][a-z]+)?))+"
 _CUE = (
@@ -110,13 +91,7 @@ def oral(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     runner = CliRunner()
     invoke(runner, folder.parent, "init", str(folder))
     shutil.copytree(ORAL / "rendered_txt", folder / "transcripts")
-    (folder / "codebook.yaml").write_text(CODEBOOK)
-    toml = folder / "qualmine.toml"
-    toml.write_text(
-        toml.read_text().replace(
-            '# codebook = "codebooks/codebook.yaml"', 'codebook = "codebook.yaml"'
-        )
-    )
+    use_oral_codebook(folder, training=("training", "trained"))
     assert invoke(runner, folder, "import", str(folder / "transcripts")).exit_code == 0
     assert invoke(runner, folder, "code", "--method", "rules").exit_code == 0
     project = find_project(explicit=folder)
