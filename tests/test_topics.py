@@ -26,10 +26,17 @@ from qualmine.topics.fillers import (
     FILLERS,
     is_filler_term,
     make_vectorizer,
+    mark_unit,
     prepare_text,
     topic_stop_words,
 )
-from qualmine.topics.model import assign_outliers, clean_words, representative_units
+from qualmine.topics.model import (
+    assign_outliers,
+    clean_words,
+    cluster_units,
+    merge_clusters,
+    representative_units,
+)
 from qualmine.topics.prevalence import group_attributes, prevalence_by_case, prevalence_by_group
 from qualmine.topics.records import (
     Assignment,
@@ -87,7 +94,12 @@ def test_every_filler_is_a_stop_word_and_terms_are_checked_word_by_word() -> Non
     assert is_filler_term("yeah") and is_filler_term("vendor actually")
     assert is_filler_term("you know") and not is_filler_term("vendor pitch")
     ranked = [("", 1e-5), ("ai ai", 0.9), ("tools", 0.5), ("yeah", 0.4), ("tools begin", 0.3)]
-    assert clean_words(ranked, 5, {"ai ai", "tools", "yeah"}) == (("tools", 0.5),)
+    assert clean_words(ranked, 5) == (("tools", 0.5), ("tools begin", 0.3))
+    # Terms are read unit by unit: no two-word term joins the end of one to the next.
+    joined = " ".join(mark_unit(t) for t in ("We used the spreadsheet", "Vendor pitches"))
+    terms = make_vectorizer().build_analyzer()(joined)
+    assert "spreadsheet" in terms and "vendor pitches" in terms
+    assert "spreadsheet vendor" not in terms
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -95,16 +107,55 @@ def test_every_filler_is_a_stop_word_and_terms_are_checked_word_by_word() -> Non
 
 def test_settings_scale_with_the_corpus() -> None:
     assert [n_neighbors_for(n) for n in (20, 50, 60, 10_000)] == [5, 12, 15, 15]
-    assert [min_cluster_size_for(n) for n in (20, 499, 2_600, 8_700)] == [5, 5, 26, 87]
+    assert [min_cluster_size_for(n) for n in (20, 150, 199, 200, 8_700)] == [5, 7, 9, 10, 10]
     assert [default_k(n) for n in (20, 473, 2_579, 50_000)] == [2, 5, 13, 30]
+    # BERTopic's default HDBSCAN (min_samples = min_cluster_size, eom), merged into k topics.
     hdbscan = scaled_settings(8_700, seed=3)
     assert (hdbscan.min_cluster_size, hdbscan.min_samples, hdbscan.cluster_selection) == (
-        87,
-        5,
-        "leaf",
+        10,
+        10,
+        "eom",
     )
-    assert hdbscan.k == 0 and hdbscan.seed == 3
+    assert hdbscan.k == 23 and hdbscan.seed == 3
+    assert scaled_settings(8_700, k=40).k == 40
     assert scaled_settings(100, method="kmeans", k=4).k == 4
+
+
+def test_merging_keeps_outliers_and_joins_clusters_with_one_meaning() -> None:
+    # Six clusters whose embeddings point three ways: merged into three topics, each the
+    # two clusters that share a direction; outliers stay outliers, whatever their vectors.
+    rng = np.random.default_rng(0)
+    directions = np.eye(384, dtype=np.float32)[:3]
+    labels = np.repeat(np.arange(-1, 6), 10).astype(np.int64)
+    vectors = np.zeros((len(labels), 384), dtype=np.float32)
+    for row, label in enumerate(labels.tolist()):
+        base = directions[label % 3] if label >= 0 else rng.normal(size=384)
+        vectors[row] = base + rng.normal(scale=0.01, size=384)
+    merged = merge_clusters(labels, vectors, 3, 42)
+    assert (merged == -1).tolist() == (labels == -1).tolist()
+    assert len(set(merged.tolist()) - {-1}) == 3
+    for first in range(3):
+        assert set(merged[(labels == first) | (labels == first + 3)].tolist()) == {
+            merged[labels == first][0]
+        }
+    assert merge_clusters(labels, vectors, 6, 42) is labels
+
+
+def test_hdbscan_leaves_out_what_bertopics_default_leaves_out() -> None:
+    # The clusters are BERTopic's default HDBSCAN's, merged: the same units are outliers.
+    from bertopic import BERTopic
+    from sklearn.datasets import make_blobs
+
+    reduced, _ = make_blobs(n_samples=3_000, centers=60, n_features=5, random_state=1)
+    noise = np.random.default_rng(2).uniform(reduced.min(), reduced.max(), size=(300, 5))
+    reduced = np.vstack([reduced, noise])
+    vectors = np.random.default_rng(3).normal(size=(len(reduced), 384)).astype(np.float32)
+    settings = scaled_settings(len(reduced))
+    ours = cluster_units(reduced, vectors, settings)
+    default = BERTopic().hdbscan_model.fit(reduced).labels_
+    assert len(set(default.tolist()) - {-1}) > settings.k
+    assert len(set(ours.tolist()) - {-1}) == settings.k
+    assert ((ours == -1) == (default == -1)).all() and (default == -1).sum() > 0
 
 
 def test_too_few_units_names_the_minimum() -> None:
@@ -118,7 +169,7 @@ def test_too_few_units_names_the_minimum() -> None:
     [
         ({"method": "kmeans", "k": 1}, "--k 1"),
         ({"method": "kmeans", "k": 50}, "--k 50"),
-        ({"k": 5}, "add --method kmeans"),
+        ({"k": 1}, "--k 1"),
         ({"method": "lda"}, "unknown topic method"),
     ],
 )

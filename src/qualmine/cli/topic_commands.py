@@ -68,7 +68,8 @@ def topics() -> None:
     "--k",
     type=int,
     default=None,
-    help="k-means: number of topics (default: sqrt(units) / 4, 2 to 30).",
+    help="Number of topics: k-means' clusters, or at most this many topics merged from "
+    "HDBSCAN's clusters (default: sqrt(units) / 4, 2 to 30).",
 )
 @click.option(
     "--reduce-outliers",

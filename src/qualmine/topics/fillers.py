@@ -115,13 +115,32 @@ def is_filler_term(term: str) -> bool:
     return any(w in topic_stop_words() for w in words) or bool(_phrase_pattern().search(term))
 
 
+UNIT_END = "\x1e"
+"""Ends each unit's text in the documents BERTopic joins per topic: no term crosses it."""
+
+
+def mark_unit(text: str) -> str:
+    """A unit's text ended by ``UNIT_END`` (any inside it made a space)."""
+    return text.replace(UNIT_END, " ") + UNIT_END
+
+
 def make_vectorizer(ngram_range: tuple[int, int] = (1, 2)) -> Any:
-    """The CountVectorizer that turns units into topic terms (one- and two-word terms)."""
+    """The CountVectorizer that turns units into topic terms (one- and two-word terms).
+
+    BERTopic joins a topic's units with spaces into one text, so a two-word term could
+    join the last word of one unit and the first of the next: the terms are read unit by
+    unit, between ``UNIT_END`` marks (`mark_unit`).
+    """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    return CountVectorizer(
+    terms = CountVectorizer(
         preprocessor=prepare_text,
         token_pattern=TOKEN_PATTERN,
         stop_words=sorted(topic_stop_words()),
         ngram_range=ngram_range,
-    )
+    ).build_analyzer()
+
+    def unit_by_unit(text: str) -> list[str]:
+        return [term for part in text.split(UNIT_END) for term in terms(part)]
+
+    return CountVectorizer(analyzer=unit_by_unit)

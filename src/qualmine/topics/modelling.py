@@ -62,7 +62,7 @@ class TopicRequest:
         unit: ``segment`` or ``turn``.
         seed: the seed (None: the project's seed from qualmine.toml).
         method: ``hdbscan`` or ``kmeans``.
-        k: k-means topics (None: scaled to the corpus).
+        k: the number of topics (None: scaled to the corpus).
         reduce_outliers: move every outlier to its nearest topic.
         stability: runs to compare for stability (0: do not measure; else at least 2).
         docs: --docs filters.

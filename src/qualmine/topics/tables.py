@@ -54,6 +54,8 @@ def _model_text(info: TopicRunInfo) -> str:
             f"HDBSCAN min_cluster_size={p.get('min_cluster_size')} "
             f"min_samples={p.get('min_samples')} {p.get('cluster_selection')}"
         )
+        if p.get("k"):
+            cluster += f", clusters merged into at most {p.get('k')} topics"
     outliers = "; outliers reduced" if p.get("reduce_outliers") else ""
     return (
         f"BERTopic on {info.encoder}; UMAP n_neighbors={p.get('n_neighbors')} "
