@@ -5,6 +5,11 @@ Stages: import what is new or changed, load the codebook and the codings files, 
 report/ (index.html, tables as CSV and XLSX, plots, manifest.json). A stage whose inputs
 have not changed since the last run is skipped, and a file whose bytes would not change is
 not rewritten, so a rerun with nothing changed rewrites only the manifest.
+
+What each stage last saw is kept in .qualmine/run-state.json: fingerprints of the auto-coders'
+and topics' inputs, of the codebook file and the code list it left in the project
+(`sync_unless_unchanged`), and of everything the report read, with the files it wrote
+(`qualmine.reporting`). A deleted state file only means every stage runs again.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qualmine.project.codebook_sync import CodebookLoad, sync_codebook
+from qualmine.project.codebook_sync import CodebookLoad, sync_unless_unchanged
 from qualmine.project.codings_file import CodingsImport, import_codings
 from qualmine.project.config import Project
 from qualmine.project.importer import ImportReport, import_transcripts
@@ -26,6 +31,7 @@ from qualmine.project.importer import ImportReport, import_transcripts
 Progress = Callable[[int, int, str], None]
 Stage = Callable[[str], Progress | None]
 STATE = Path(".qualmine") / "run-state.json"
+SKIPPED = "unchanged since the last run: skipped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +86,15 @@ def fingerprint(project: Project, extra: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _read_state(project: Project) -> dict[str, str]:
+def _read_state(project: Project) -> dict[str, Any]:
     path = project.root / STATE
     try:
         return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError):
+    except (OSError, ValueError, TypeError):
         return {}
 
 
-def _write_state(project: Project, state: dict[str, str]) -> None:
+def _write_state(project: Project, state: dict[str, Any]) -> None:
     (project.root / STATE).write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
@@ -120,14 +126,14 @@ def run_project(
                 coder=actor,
                 progress=progress("import"),
             )
+    state = _read_state(project)
     with _timed(timings, "codebook"):
-        codebook = sync_codebook(project, actor=actor) if project.config.codebook else None
+        codebook = _codebook(project, state, notes, actor)
     with _timed(timings, "codings"):
         loaded = tuple(
             (name, import_codings(project, project.path(name), actor=actor))
             for name in project.config.codings
         )
-    state = _read_state(project)
     if opts.auto_code and codebook is not None:
         with _timed(timings, "auto-code"):
             notes.update(_auto_code(project, state, progress, opts.embedder))
@@ -141,8 +147,25 @@ def run_project(
     from qualmine.reporting import write_report
 
     with _timed(timings, "report"):
-        final = write_report(project, result, opts.output, progress("report"))
+        final = write_report(project, result, opts.output, progress("report"), state)
+    _write_state(project, state)
     return final
+
+
+def _codebook(
+    project: Project, state: dict[str, Any], notes: dict[str, str], actor: str
+) -> CodebookLoad | None:
+    """Load the codebook qualmine.toml names, unless it is unchanged since the last sync."""
+    if not project.config.codebook:
+        return None
+    recorded = state.get("codebook")
+    load, mark, skipped = sync_unless_unchanged(
+        project, recorded if isinstance(recorded, str) else "", actor=actor
+    )
+    state["codebook"] = mark
+    if skipped:
+        notes["codebook"] = SKIPPED
+    return load
 
 
 def _on_dask(
@@ -171,7 +194,7 @@ def _embedder_key(embedder: str) -> dict[str, str]:
 
 def _auto_code(
     project: Project,
-    state: dict[str, str],
+    state: dict[str, Any],
     progress: Callable[[str], Any],
     embedder: str = "minilm",
 ) -> dict[str, str]:
@@ -183,7 +206,7 @@ def _auto_code(
         extra = _embedder_key(embedder) if method == "semantic" else {}
         mark = fingerprint(project, {"stage": key, **extra})
         if state.get(key) == mark:
-            notes[key] = "unchanged since the last run: skipped"
+            notes[key] = SKIPPED
             continue
         result = code_project(project, CodeRequest(method, options=dict(extra)))
         assert result.summary is not None
@@ -197,7 +220,7 @@ def _auto_code(
 
 def _topics(
     project: Project,
-    state: dict[str, str],
+    state: dict[str, Any],
     actor: str,
     progress: Callable[[str], Any],
     embedder: str = "minilm",
@@ -210,7 +233,7 @@ def _topics(
         project, {"stage": "topics", "seed": project.config.seed, **_embedder_key(embedder)}
     )
     if state.get("topics") == mark:
-        return {"topics": "unchanged since the last run: skipped"}
+        return {"topics": SKIPPED}
     try:
         result = run_topics(
             project,

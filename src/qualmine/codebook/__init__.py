@@ -16,11 +16,12 @@ from qualmine.codebook.validation import (
     validate_codebook,
     validate_text,
 )
-from qualmine.codebook.writer import codebook_to_dict, dump_codebook
+from qualmine.codebook.writer import codebook_from_dict, codebook_to_dict, dump_codebook
 
 __all__ = [
     "Revision",
     "ValidationReport",
+    "codebook_from_dict",
     "codebook_to_dict",
     "content_hash",
     "dump_codebook",

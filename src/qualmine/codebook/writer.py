@@ -1,4 +1,8 @@
-"""Codebook -> YAML in the documented nested form (for codebooks imported from other tools)."""
+"""Codebook -> YAML in the documented nested form (for codebooks imported from other tools).
+
+`codebook_from_dict` reads that plain data back (a project's stored snapshot) without
+validating it again.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 import yaml
 
 from qualmine.codebook.files import TextFormat, encode_text, write_atomic
-from qualmine.models import ChangelogEntry, Code, Codebook
+from qualmine.models import ChangelogEntry, Code, Codebook, CodeExample
 
 YAML_WIDTH = 100
 
@@ -105,6 +109,70 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
     if codebook.changelog:
         data["changelog"] = [changelog_entry_to_dict(e) for e in codebook.changelog]
     return data
+
+
+def code_from_dict(values: dict[str, Any], parent: str | None = None) -> Code:
+    """One code from the keys `code_to_dict` writes (``children`` ignored)."""
+
+    def texts(key: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in values.get(key, ()))
+
+    examples = tuple(
+        CodeExample(str(e["quote"]), str(e.get("source", "")))
+        if isinstance(e, dict)
+        else CodeExample(str(e))
+        for e in values.get("examples", ())
+    )
+    return Code(
+        id=str(values["id"]),
+        name=str(values.get("name", "")),
+        parent=parent,
+        definition=str(values.get("definition", "")),
+        full_definition=str(values.get("full_definition", "")),
+        include=texts("include"),
+        exclude=texts("exclude"),
+        examples=examples,
+        color=str(values.get("color", "")),
+        keywords=texts("keywords"),
+        patterns=tuple(tuple(dict(t) for t in p) for p in values.get("patterns", ())),
+        regex=texts("regex"),
+        exclude_keywords=texts("exclude_keywords"),
+        speaker_role=str(values.get("speaker_role") or "participant"),
+        stance=str(values.get("stance", "")),
+        codable=values.get("codable") is not False,
+    )
+
+
+def codebook_from_dict(data: dict[str, Any], *, content_hash: str, path: str) -> Codebook:
+    """The codebook `codebook_to_dict` made this data from: codes parents first, lines 0.
+
+    The data is taken as already validated; ``content_hash`` is the hash it was stored under
+    (the caller compares it with the codes' own hash to be sure nothing was lost).
+    """
+    codes: list[Code] = []
+
+    def walk(values: dict[str, Any], parent: str | None) -> None:
+        code = code_from_dict(values, parent)
+        codes.append(code)
+        for child in values.get("children", ()):
+            walk(child, code.id)
+
+    for top in data.get("codes", ()):
+        walk(top, None)
+    changelog = tuple(
+        ChangelogEntry(
+            str(e["date"]), str(e["coder"]), str(e["action"]), str(e["detail"]), e.get("reason", "")
+        )
+        for e in data.get("changelog", ())
+    )
+    return Codebook(
+        name=str(data.get("name", "")),
+        format_version=int(data["format_version"]),
+        codes=tuple(codes),
+        changelog=changelog,
+        content_hash=content_hash,
+        path=path,
+    )
 
 
 def dump_codebook(codebook: Codebook, path: Path) -> None:

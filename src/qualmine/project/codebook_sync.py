@@ -3,21 +3,29 @@
 The YAML file stays the source of truth. Loading it stores a snapshot of the version (once),
 replaces the project's code list, and marks `orphaned` every coding whose code is gone;
 such codings are kept and reported, and come back with their old status if the code does.
+
+`sync_unless_unchanged` skips all of that (and the validation, which loads spaCy to check
+token patterns) when the file's bytes, qualmine's version and the project's stored code list
+are what they were after the last sync and no coding waits to be orphaned or restored; the
+codebook is then read back from the project's snapshot.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
-from qualmine.codebook import codebook_to_dict, load_codebook
+from qualmine.codebook import codebook_from_dict, codebook_to_dict, content_hash, load_codebook
 from qualmine.errors import ProjectError
 from qualmine.models import Codebook
 from qualmine.project.config import Project
 from qualmine.storage import transaction
 from qualmine.storage.audit import now, record
+from qualmine.storage.migrations import schema_version
 
 _ORPHAN_PREFIX = "code removed from the codebook; was "
 
@@ -66,6 +74,94 @@ def sync_codebook(
                 payload={"orphaned": orphaned, "restored": restored},
             )
     return CodebookLoad(codebook, new, tuple(orphaned), tuple(restored))
+
+
+def sync_unless_unchanged(
+    project: Project, recorded: str, *, actor: str = "unknown"
+) -> tuple[CodebookLoad, str, bool]:
+    """Sync the codebook qualmine.toml names unless nothing changed since the last sync.
+
+    Args:
+        project: the project.
+        recorded: the fingerprint returned after the last sync ("" for none).
+        actor: who is acting, for the audit log.
+
+    Returns:
+        What the sync did (or what the project holds, when skipped), the fingerprint to
+        record, and whether the sync was skipped.
+    """
+    path = project_codebook_path(project)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""  # the sync says what is wrong with the file
+    if digest and recorded:
+        with project.session() as conn:
+            kept = _stored_load(conn, path) if _in_sync(conn) else None
+            if kept is not None and _fingerprint(conn, digest) == recorded:
+                return kept, recorded, True
+    load = sync_codebook(project, path, actor=actor)
+    with project.session() as conn:
+        # The digest read before the sync: if the file changed meanwhile, the next run syncs.
+        return load, _fingerprint(conn, digest), False
+
+
+def _fingerprint(conn: sqlite3.Connection, digest: str) -> str:
+    versions = {}
+    for name in ("qualmine", "pyyaml", "spacy"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = ""
+    payload = {
+        "file": digest,
+        "schema": schema_version(),
+        "versions": versions,
+        "codes": codes_digest(conn),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def codes_digest(conn: sqlite3.Connection) -> str:
+    """A hash of the project's code list as stored: ids, names, parents, order, version."""
+    rows = conn.execute(
+        "SELECT id, name, parent, position, codebook_version, data FROM codes ORDER BY position, id"
+    ).fetchall()
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
+
+
+def _in_sync(conn: sqlite3.Connection) -> bool:
+    """True when no coding waits to be orphaned or restored against the stored codes."""
+    waiting = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM codings WHERE status != 'orphaned' "
+        "AND code NOT IN (SELECT id FROM codes)) "
+        "OR EXISTS (SELECT 1 FROM codings WHERE status = 'orphaned' "
+        "AND substr(pending, 1, ?) = ? AND code IN (SELECT id FROM codes))",
+        (len(_ORPHAN_PREFIX), _ORPHAN_PREFIX),
+    ).fetchone()[0]
+    return not waiting
+
+
+def _stored_load(conn: sqlite3.Connection, path: Path) -> CodebookLoad | None:
+    """The codebook as last synced, from its snapshot; None unless it gives back its version."""
+    row = conn.execute(
+        "SELECT b.version, b.content FROM codebooks b "
+        "JOIN (SELECT codebook_version FROM codes LIMIT 1) c ON c.codebook_version = b.version"
+    ).fetchone()
+    if row is None:
+        return None
+    version, content = row
+    stored_hash = version.partition("-")[2]
+    try:
+        book = codebook_from_dict(json.loads(content), content_hash=stored_hash, path=str(path))
+    except (ValueError, KeyError, TypeError):
+        return None
+    same = (
+        book.version == version
+        and content_hash(book.format_version, book.codes) == stored_hash
+        and [c.id for c in book.codes] == project_codes(conn)
+    )
+    return CodebookLoad(book, False, (), ()) if same else None
 
 
 def store_codebook(conn: sqlite3.Connection, codebook: Codebook) -> bool:

@@ -163,6 +163,9 @@ def _locate(doc: Document, quote: str, start: str, end: str) -> tuple[int, int]:
 def import_codings(project: Project, path: Path, *, actor: str = "unknown") -> CodingsImport:
     """Load a codings CSV into the project, all rows or none.
 
+    The import is logged in the audit log when it adds a coding or a done-mark; loading a
+    file whose rows are all present already changes nothing and logs nothing.
+
     Raises:
         InputFileError: the file is unreadable or any row is wrong (every such row listed).
     """
@@ -180,20 +183,21 @@ def import_codings(project: Project, path: Path, *, actor: str = "unknown") -> C
             added = add_codings(conn, codings)
             newly_done = [[d, c] for d, c in done if mark_done(conn, d, c)]
             marked = len(newly_done)
-            record(
-                conn,
-                coder=actor,
-                command="codings import",
-                action="add",
-                target=path.name,
-                # What undo needs to take the import back: the rows added and the marks set.
-                payload={
-                    "added": len(added),
-                    "done": marked,
-                    "codings": [imported_state(_stored(conn, i)) for i in added],
-                    "done_marks": newly_done,
-                },
-            )
+            if added or marked:  # an import that changes nothing leaves no entry
+                record(
+                    conn,
+                    coder=actor,
+                    command="codings import",
+                    action="add",
+                    target=path.name,
+                    # What undo needs to take the import back: the rows added and the marks set.
+                    payload={
+                        "added": len(added),
+                        "done": marked,
+                        "codings": [imported_state(_stored(conn, i)) for i in added],
+                        "done_marks": newly_done,
+                    },
+                )
     coders = tuple(sorted({c.coder for c in codings} | {c for _, c in done}))
     return CodingsImport(len(added), len(codings) - len(added), marked, coders)
 

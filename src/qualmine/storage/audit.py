@@ -43,6 +43,21 @@ def record(
     )
 
 
+def log_mark(conn: sqlite3.Connection) -> str:
+    """A short mark that changes whenever an entry is appended (or the log is rewritten).
+
+    Every command that changes codings, the codebook, documents, cases or stored runs adds an
+    entry, so an unchanged mark means the project file holds what it held when the mark was
+    taken. The times of the first and last entries tell a rebuilt project file from the old.
+    """
+    count, first, last = conn.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM audit").fetchone()
+    times = conn.execute(
+        "SELECT (SELECT at FROM audit WHERE id = ?), (SELECT at FROM audit WHERE id = ?)",
+        (first, last),
+    ).fetchone()
+    return json.dumps([count, first, last, *times])
+
+
 def read_log(conn: sqlite3.Connection, *, limit: int = 50) -> list[AuditEntry]:
     """The newest entries first."""
     rows = conn.execute(
