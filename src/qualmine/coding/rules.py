@@ -46,6 +46,7 @@ from qualmine.coding.regexes import RegexSet, term_text
 from qualmine.coding.runs import UnitScores
 from qualmine.coding.units import Unit
 from qualmine.coding.words import shared_word_reader
+from qualmine.collection import paused_collection
 from qualmine.errors import CodingError
 from qualmine.language import load_pipeline
 from qualmine.models import SPEAKER_ROLES, Code, Codebook, Coding
@@ -127,8 +128,9 @@ class RuleCoder:
         if not hasattr(self, "codes_"):
             raise CodingError("the rule coder is not fitted; call fit() before score()")
         scored: list[UnitScores] = []
-        for first in range(0, len(units), BATCH_UNITS):
-            scored.extend(self._score_batch(units[first : first + BATCH_UNITS]))
+        with paused_collection():
+            for first in range(0, len(units), BATCH_UNITS):
+                scored.extend(self._score_batch(units[first : first + BATCH_UNITS]))
         return scored
 
     def _score_batch(self, units: Sequence[Unit]) -> list[UnitScores]:

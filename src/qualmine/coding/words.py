@@ -64,11 +64,12 @@ class WordReader:
             texts = [text.replace(_BREAK, " ") for text in texts]
         chunks = self._chunks
         joined = f" {_BREAK} ".join(texts) + f" {_BREAK}" if texts else ""
+        # 32-bit ids: half the memory of 64-bit ones for every array a batch makes.
         lemmas = np.fromiter(
-            chain.from_iterable(map(chunks.__getitem__, joined.split())), dtype=np.int64
+            chain.from_iterable(map(chunks.__getitem__, joined.split())), dtype=np.int32
         )
         ends = lemmas == SEPARATOR
-        units = np.cumsum(ends) - ends
+        units = np.cumsum(ends, dtype=np.int32) - ends
         return UnitWords(lemmas, units, len(texts), self.ids)
 
     def _chunk_ids(self, chunk: str) -> tuple[int, ...]:
@@ -107,19 +108,19 @@ class UnitWords:
         ids: lemma -> lemma id.
     """
 
-    lemmas: NDArray[np.int64]
-    units: NDArray[np.int64]
+    lemmas: NDArray[np.int32]
+    units: NDArray[np.int32]
     n_units: int
     ids: dict[str, int]
 
-    def units_with_each(self, lemmas: Sequence[str]) -> dict[str, NDArray[np.int64]]:
+    def units_with_each(self, lemmas: Sequence[str]) -> dict[str, NDArray[np.int32]]:
         """For each of ``lemmas`` present in the batch, the units holding it, in order."""
         names = {self.ids[m]: m for m in lemmas if self.ids.get(m, SEPARATOR) != SEPARATOR}
         if not names:
             return {}
-        hit = np.isin(self.lemmas, np.fromiter(names, dtype=np.int64))
+        hit = np.isin(self.lemmas, np.fromiter(names, dtype=np.int32))
         size = max(self.n_units, 1)
-        pairs = np.unique(self.lemmas[hit] * size + self.units[hit])
+        pairs = np.unique(self.lemmas[hit].astype(np.int64) * size + self.units[hit])
         if not len(pairs):
             return {}
         found, units = pairs // size, pairs % size
@@ -129,14 +130,14 @@ class UnitWords:
             for first, group in zip(starts.tolist(), np.split(units, starts[1:]), strict=True)
         }
 
-    def phrase_units(self, phrase: Sequence[str]) -> NDArray[np.int64]:
+    def phrase_units(self, phrase: Sequence[str]) -> NDArray[np.int32]:
         """The unit of every occurrence of a lemma phrase (a unit once per occurrence)."""
         ids = [self.ids.get(lemma) for lemma in phrase]
         if not phrase or any(i is None or i == SEPARATOR for i in ids):
-            return np.empty(0, dtype=np.int64)
+            return np.empty(0, dtype=np.int32)
         size = len(self.lemmas) - len(ids) + 1
         if size <= 0:
-            return np.empty(0, dtype=np.int64)
+            return np.empty(0, dtype=np.int32)
         hit = self.lemmas[:size] == ids[0]
         for shift, lemma_id in enumerate(ids[1:], start=1):
             hit &= self.lemmas[shift : shift + size] == lemma_id

@@ -73,6 +73,8 @@ def mark_spans(text: str, extra: Sequence[str] = ()) -> list[tuple[int, int]]:
     Raises:
         QualmineError: an extra mark is an invalid regular expression.
     """
+    if not extra and not _may_hold_mark(text):
+        return []
     spans = [m.span() for m in _default_pattern().finditer(text)]
     for pattern in _extra_patterns(tuple(extra)):
         spans.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
@@ -86,6 +88,8 @@ def strip_marks(text: str, extra: Sequence[str] = ()) -> str:
         text: the text to clean.
         extra: more marks, as for `mark_spans`.
     """
+    if not extra and not _may_hold_mark(text):
+        return text
     pieces: list[str] = []
     last = 0
     for start, end in mark_spans(text, extra):
@@ -94,6 +98,11 @@ def strip_marks(text: str, extra: Sequence[str] = ()) -> str:
         last = end
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def _may_hold_mark(text: str) -> bool:
+    """False when no default mark can be in the text: each opens with a bracket."""
+    return "[" in text or "(" in text
 
 
 @lru_cache(maxsize=1)
