@@ -17,12 +17,16 @@ if TYPE_CHECKING:
 @click.command()
 @click.pass_context
 def undo(ctx: click.Context) -> None:
-    """Reverse your last change: a tag, an untag, a review decision, a memo, a done-mark or
-    a codings import.
+    """Reverse your last change: a tag, an untag, a review decision, a memo, a done-mark, a
+    codings import or a transcript import that added a document.
 
     The undo is itself recorded in the log (`qualmine log`), with whatever it removed or
-    restored; run it again to step further back. Transcript and project imports, codebook
-    changes and auto-coder runs are not undone (they are passed over).
+    restored; run it again to step further back. Undoing a transcript import removes the
+    document with its segments and auto-coder suggestions, but not while anyone's codings,
+    reviews, memos or done-marks are on it; the file stays on disk, so move it out of the
+    transcript folders or `qualmine run` imports it again. Re-imports of changed files,
+    attribute and project imports, codebook changes and auto-coder runs are not undone
+    (they are passed over).
 
     Example:
 

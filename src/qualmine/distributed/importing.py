@@ -149,7 +149,7 @@ def _store_document(
             command="import",
             action="update" if row else "add",
             target=doc.name,
-            payload={"source": doc.source, "hash": content_hash(doc.text)},
+            payload={"source": doc.source, "hash": content_hash(doc.text), "document_id": doc_id},
         )
     return ("updated" if row else "added"), lost, shifted
 

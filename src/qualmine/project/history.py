@@ -5,21 +5,27 @@ undone yet and that undo knows how to reverse, reverses it in one transaction, a
 the undo itself, with whatever it removed or restored, so that nothing is deleted silently:
 
 - ``tag``: the coding is removed (the removed coding is kept in the undo's entry);
-- ``untag``: the coding comes back, with its id when that id is still free;
+- ``untag``: the coding comes back, with its id when that id is still free (nothing comes
+  back once its document was removed);
 - a review decision (accept, reject, change, add): the coding is restored as it was before,
   and codings the decision added are removed;
 - a memo (``memo`` or one written in review): the memo is removed (its text kept in the log);
 - ``done``: the done-mark is removed;
 - ``codings import``: the codings it added and the done-marks it set are removed (all kept
   in the undo's entry); if any of those codings has been reviewed or changed since, undo
-  refuses and changes nothing.
+  refuses and changes nothing;
+- a transcript ``import`` that added a document: the document is removed with its turns,
+  segments, auto-coder suggestions and scores (`import_undo.py`; its name, source, hash and
+  the counts kept in the undo's entry); undo refuses while a person's coding, review, memo
+  or done-mark is on it, or once it was imported again. The file stays where it was.
 
-Entries undo cannot reverse (transcript and project imports, codebook loads and revisions,
-auto-coder runs, codings imports logged before they listed their codings) are passed over:
-undo walks back to the newest change it can reverse. An entry counts as undone once an
-``undo`` entry names it (``payload.undid``), including the undos of a review session. A
-change that someone else has changed since is not overwritten: undo refuses it and says who
-changed it.
+Entries undo cannot reverse (transcript imports that updated a document, case attribute
+and project imports, codebook loads and revisions, auto-coder runs, codings imports logged
+before they listed their codings) are passed over: undo walks back to the newest change it
+can reverse. An import is the change of whoever ran it (``unknown`` when no coder was set).
+An entry counts as undone once an ``undo`` entry names it (``payload.undid``), including the
+undos of a review session. A change that someone else has changed since is not overwritten:
+undo refuses it and says who changed it.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from qualmine.errors import CodingError
 from qualmine.models import Coding
 from qualmine.project.codings_file import imported_state
 from qualmine.project.config import Project
+from qualmine.project.import_undo import undo_document_import
 from qualmine.storage import transaction
 from qualmine.storage.audit import AuditEntry, record
 from qualmine.storage.codings import coding_by_id, delete_coding, update_coding
@@ -78,6 +85,8 @@ def _reverser(
         return _undo_done
     if key == ("codings import", "add") and "codings" in entry.payload:
         return _undo_codings_import
+    if key == ("import", "add"):
+        return undo_document_import
     return None
 
 
@@ -139,7 +148,7 @@ def _undo_tag(
 ) -> tuple[str, dict[str, Any]]:
     tagged = _coding_from(entry.payload["coding"])
     current = coding_by_id(conn, tagged.id)
-    if current is None or (current.code, current.coder) != (tagged.code, tagged.coder):
+    if current is None or _place(current) != _place(tagged):
         return (
             f"tag of coding {tagged.id} ({tagged.code}): already removed, nothing to do",
             {"note": "the coding was already gone"},
@@ -156,6 +165,14 @@ def _undo_untag(
     conn: sqlite3.Connection, entry: AuditEntry, coder: str
 ) -> tuple[str, dict[str, Any]]:
     removed = _coding_from(entry.payload["coding"])
+    row = conn.execute("SELECT text FROM documents WHERE id = ?", (removed.document_id,)).fetchone()
+    # A removed document's id can be given to a document imported later: the quote tells.
+    if row is None or row[0][removed.start : removed.end] != removed.quote:
+        return (
+            f"untag of coding {removed.id} ({removed.code}): its document is no longer in the "
+            "project, or no longer holds its quote there; nothing to restore",
+            {"note": "the document was removed or changed"},
+        )
     new_id = restore_coding(conn, removed)
     if new_id is None:
         return (
@@ -167,6 +184,11 @@ def _undo_untag(
         f"restored as coding {new_id}",
         {"restored": new_id},
     )
+
+
+def _place(coding: Coding) -> tuple[int, int, int, str, str]:
+    """Where a coding is and what it says: a reused id with another place is another coding."""
+    return (coding.document_id, coding.start, coding.end, coding.code, coding.coder)
 
 
 def restore_coding(conn: sqlite3.Connection, coding: Coding) -> int | None:

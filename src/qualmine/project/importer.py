@@ -313,7 +313,11 @@ def _store_all(
                 command="import",
                 action="update" if old_id is not None else "add",
                 target=doc.name,
-                payload={"source": doc.source, "hash": content_hash(doc.text)},
+                payload={
+                    "source": doc.source,
+                    "hash": content_hash(doc.text),
+                    "document_id": doc_id,
+                },
             )
         (updated if old_id is not None else added).append(doc.name)
         if committed:
