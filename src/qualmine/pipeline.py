@@ -14,7 +14,6 @@ and topics' inputs, of the codebook file and the code list it left in the projec
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qualmine.fingerprints import digest
 from qualmine.project.codebook_sync import CodebookLoad, sync_unless_unchanged
 from qualmine.project.codings_file import CodingsImport, import_codings
 from qualmine.project.config import Project
@@ -78,15 +78,11 @@ def fingerprint(project: Project, extra: dict[str, Any]) -> str:
     with project.session() as conn:
         hashes = [r[0] for r in conn.execute("SELECT content_hash FROM documents ORDER BY name")]
         version = conn.execute("SELECT codebook_version FROM codes LIMIT 1").fetchone()
-    payload = json.dumps(
-        {"docs": hashes, "codebook": version[0] if version else "", **extra},
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return digest({"docs": hashes, "codebook": version[0] if version else "", **extra})
 
 
-def _read_state(project: Project) -> dict[str, Any]:
+def read_state(project: Project) -> dict[str, Any]:
+    """What each stage last ran on (empty when the state file is missing or unreadable)."""
     path = project.root / STATE
     try:
         return dict(json.loads(path.read_text(encoding="utf-8")))
@@ -94,7 +90,8 @@ def _read_state(project: Project) -> dict[str, Any]:
         return {}
 
 
-def _write_state(project: Project, state: dict[str, Any]) -> None:
+def write_state(project: Project, state: dict[str, Any]) -> None:
+    """Keep the stages' fingerprints for the next run."""
     (project.root / STATE).write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
@@ -126,7 +123,7 @@ def run_project(
                 coder=actor,
                 progress=progress("import"),
             )
-    state = _read_state(project)
+    state = read_state(project)
     with _timed(timings, "codebook"):
         codebook = _codebook(project, state, notes, actor)
     with _timed(timings, "codings"):
@@ -140,7 +137,7 @@ def run_project(
     if opts.topics:
         with _timed(timings, "topics"):
             notes.update(_topics(project, state, actor, progress, opts.embedder))
-    _write_state(project, state)
+    write_state(project, state)
     result = RunResult(imported, codebook, loaded, notes, timings)
     if not opts.report:
         return result
@@ -148,7 +145,7 @@ def run_project(
 
     with _timed(timings, "report"):
         final = write_report(project, result, opts.output, progress("report"), state)
-    _write_state(project, state)
+    write_state(project, state)
     return final
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from qualmine.export.report import Section, render_report
 from qualmine.export.tables import to_csv, to_xlsx
+from qualmine.fingerprints import digest, package_versions
 from qualmine.models import Table
 from qualmine.pipeline import SKIPPED, RunResult
 from qualmine.project.codebook_sync import codes_digest
@@ -155,7 +156,7 @@ def _fingerprint(
         "versions": {**versions, **_versions(_RENDERING)},
         "folder": str(folder),
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return digest(payload)
 
 
 def _still_there(folder: Path, recorded: object, mark: str) -> bool:
@@ -165,9 +166,9 @@ def _still_there(folder: Path, recorded: object, mark: str) -> bool:
     files = recorded.get("files")
     if recorded.get("folder") != str(folder) or not isinstance(files, dict) or not files:
         return False
-    for relative, digest in files.items():
+    for relative, recorded_hash in files.items():
         try:
-            if _hash(folder / relative) != digest:
+            if _hash(folder / relative) != recorded_hash:
                 return False
         except OSError:
             return False
@@ -201,13 +202,7 @@ def _inputs(project: Project) -> dict[str, str]:
 
 
 def _versions(names: tuple[str, ...]) -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return {"python": platform.python_version(), **package_versions(names)}
 
 
 def _manifest(

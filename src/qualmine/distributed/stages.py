@@ -4,11 +4,9 @@ order, and the rule coder on the workers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from qualmine.distributed.importing import _import
@@ -145,11 +143,11 @@ def _rule_code(client: Any, project: Project, codebook: Codebook) -> int:
     changed since the last rule run.
     """
     from qualmine.coding.auto import CodeRequest, _store
-    from qualmine.pipeline import STATE, fingerprint
+    from qualmine.pipeline import fingerprint, read_state, write_state
     from qualmine.project.filters import resolve_documents
 
     mark = fingerprint(project, {"stage": "auto:rules"})
-    if _run_state(project, STATE).get("auto:rules") == mark:
+    if read_state(project).get("auto:rules") == mark:
         return 0
     request = CodeRequest("rules")
     with project.session() as conn:
@@ -162,15 +160,7 @@ def _rule_code(client: Any, project: Project, codebook: Codebook) -> int:
         ]
         scored = [s for future in futures for s in client.gather(future)]
         _store(conn, request, scored, {c.id: 0.5 for c in codebook.codes}, codebook)
-    state = _run_state(project, STATE)
+    state = read_state(project)
     state["auto:rules"] = mark
-    (project.root / STATE).write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+    write_state(project, state)
     return len(scored)
-
-
-def _run_state(project: Project, state_file: Path) -> dict[str, str]:
-    """`qualmine run`'s record of the inputs each stage last ran on."""
-    try:
-        return dict(json.loads((project.root / state_file).read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return {}

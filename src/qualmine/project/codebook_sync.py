@@ -16,11 +16,11 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from qualmine.codebook import codebook_from_dict, codebook_to_dict, content_hash, load_codebook
 from qualmine.errors import ProjectError
+from qualmine.fingerprints import digest, package_versions
 from qualmine.models import Codebook
 from qualmine.project.config import Project
 from qualmine.storage import transaction
@@ -92,34 +92,29 @@ def sync_unless_unchanged(
     """
     path = project_codebook_path(project)
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
-        digest = ""  # the sync says what is wrong with the file
-    if digest and recorded:
+        file_hash = ""  # the sync says what is wrong with the file
+    if file_hash and recorded:
         with project.session() as conn:
             kept = _stored_load(conn, path) if _in_sync(conn) else None
-            if kept is not None and _fingerprint(conn, digest) == recorded:
+            if kept is not None and _fingerprint(conn, file_hash) == recorded:
                 return kept, recorded, True
     load = sync_codebook(project, path, actor=actor)
     with project.session() as conn:
-        # The digest read before the sync: if the file changed meanwhile, the next run syncs.
-        return load, _fingerprint(conn, digest), False
+        # The hash read before the sync: if the file changed meanwhile, the next run syncs.
+        return load, _fingerprint(conn, file_hash), False
 
 
-def _fingerprint(conn: sqlite3.Connection, digest: str) -> str:
-    versions = {}
-    for name in ("qualmine", "pyyaml", "spacy"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = ""
-    payload = {
-        "file": digest,
-        "schema": schema_version(),
-        "versions": versions,
-        "codes": codes_digest(conn),
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+def _fingerprint(conn: sqlite3.Connection, file_hash: str) -> str:
+    return digest(
+        {
+            "file": file_hash,
+            "schema": schema_version(),
+            "versions": package_versions(("qualmine", "pyyaml", "spacy")),
+            "codes": codes_digest(conn),
+        }
+    )
 
 
 def codes_digest(conn: sqlite3.Connection) -> str:
@@ -127,7 +122,7 @@ def codes_digest(conn: sqlite3.Connection) -> str:
     rows = conn.execute(
         "SELECT id, name, parent, position, codebook_version, data FROM codes ORDER BY position, id"
     ).fetchall()
-    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
+    return digest(rows)
 
 
 def _in_sync(conn: sqlite3.Connection) -> bool:

@@ -26,6 +26,7 @@ from qualmine.embedding import (
     get_encoder,
 )
 from qualmine.errors import QualmineError
+from qualmine.fingerprints import package_versions
 from qualmine.parsing import strip_marks
 from qualmine.project.config import Project
 from qualmine.project.filters import resolve_documents
@@ -41,10 +42,10 @@ from qualmine.topics.model import (
 )
 from qualmine.topics.outputs import DEFAULT_FOLDER, write_topic_files
 from qualmine.topics.records import (
+    PACKAGES,
     Assignment,
     TopicRun,
     TopicRunInfo,
-    package_versions,
     store_topic_run,
 )
 from qualmine.topics.settings import OUTLIER, TopicSettings, scaled_settings
@@ -254,7 +255,7 @@ def _run_record(
         settings.seed,
         get_encoder(request.encoder).model,
         params,
-        package_versions(),
+        package_versions(PACKAGES),
         _results(units, fitted, timings),
     )
     return TopicRun(info, fitted.words, assignments)

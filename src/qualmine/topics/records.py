@@ -11,7 +11,6 @@ import math
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 from qualmine.errors import NotFoundError
@@ -113,17 +112,6 @@ class TopicRun:
     def coherence(self, measure: str, topic: int) -> float:
         """A topic's ``npmi`` or ``c_v``; NaN when not computed."""
         return self.info.figure("coherence", measure, str(topic))
-
-
-def package_versions() -> dict[str, str]:
-    """The installed version of each package that shapes a run."""
-    found: dict[str, str] = {}
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
 
 
 def store_topic_run(conn: sqlite3.Connection, run: TopicRun, *, actor: str = "unknown") -> int:
