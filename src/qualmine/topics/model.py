@@ -93,28 +93,36 @@ def cluster_units(
     return labels
 
 
-def merge_clusters(labels: Labels, embeddings: NDArray[np.float32], k: int, seed: int) -> Labels:
-    """Merge clusters into at most ``k`` by k-means on their mean embeddings.
+def cluster_centroids(
+    labels: Labels, embeddings: NDArray[np.float32]
+) -> tuple[Labels, NDArray[np.float64], NDArray[np.int64]]:
+    """The clusters (outliers aside), their mean embeddings made unit length, their sizes."""
+    members = labels != OUTLIER
+    found, index, sizes = np.unique(labels[members], return_inverse=True, return_counts=True)
+    sums = np.zeros((len(found), embeddings.shape[1]))
+    np.add.at(sums, index, embeddings[members])
+    return found, _unit_rows(sums / np.maximum(sizes, 1)[:, None]), sizes
 
-    Each cluster's mean of the unit-length embeddings, itself made unit length, is one
-    point weighted by the cluster's size. Outliers stay outliers; with ``k`` clusters or
-    fewer the labels are returned as they are.
+
+def merge_clusters(labels: Labels, embeddings: NDArray[np.float32], k: int, seed: int) -> Labels:
+    """Merge clusters into at most ``k`` by k-means on their centroids.
+
+    Each cluster's centroid (`cluster_centroids`) is one point weighted by the cluster's
+    size. Outliers stay outliers; with ``k`` clusters or fewer the labels are returned as
+    they are.
     """
     from sklearn.cluster import KMeans
 
-    found = np.unique(labels[labels != OUTLIER])
+    found, centroids, sizes = cluster_centroids(labels, embeddings)
     if len(found) <= k:
         return labels
-    rows = _unit_rows(embeddings)
-    members = labels != OUTLIER
-    index = np.searchsorted(found, labels[members])
-    sums = np.zeros((len(found), rows.shape[1]))
-    np.add.at(sums, index, rows[members])
-    sizes = np.bincount(index, minlength=len(found))
     kmeans = KMeans(n_clusters=k, random_state=seed, n_init=10)
-    kmeans.fit(_unit_rows(sums / sizes[:, None]), sample_weight=sizes)
+    kmeans.fit(centroids, sample_weight=sizes)
     merged = labels.copy()
-    merged[members] = np.asarray(kmeans.labels_, dtype=np.int64)[index]
+    members = labels != OUTLIER
+    merged[members] = np.asarray(kmeans.labels_, dtype=np.int64)[
+        np.searchsorted(found, labels[members])
+    ]
     return merged
 
 
@@ -123,14 +131,13 @@ def assign_outliers(labels: Labels, embeddings: NDArray[np.float32]) -> Labels:
 
     As BERTopic's ``reduce_outliers(strategy="embeddings")``; ties go to the lower label.
     """
-    found = sorted(set(labels.tolist()) - {OUTLIER})
     outliers = labels == OUTLIER
-    if not found or not outliers.any():
+    found, centroids, _ = cluster_centroids(labels, embeddings)
+    if not len(found) or not outliers.any():
         return labels
-    centroids = _unit_rows(np.stack([embeddings[labels == t].mean(axis=0) for t in found]))
     sims = np.asarray(embeddings[outliers], np.float64) @ centroids.T
     moved = labels.copy()
-    moved[outliers] = np.asarray(found)[sims.argmax(axis=1)]
+    moved[outliers] = found[sims.argmax(axis=1)]
     return moved
 
 
@@ -192,9 +199,9 @@ def representative_units(
     ("Facebook.") often lies nearest the centroid and says little on its own.
     """
     out: dict[int, tuple[int, ...]] = {}
-    for topic in sorted(set(labels.tolist()) - {OUTLIER}):
+    found, centroids, _ = cluster_centroids(labels, embeddings)
+    for topic, centroid in zip(found.tolist(), centroids, strict=True):
         members = np.flatnonzero(labels == topic)
-        centroid = _unit_rows(embeddings[members].mean(axis=0, keepdims=True))[0]
         long = [i for i in members.tolist() if len(texts[i].split()) >= QUOTE_MIN_WORDS]
         candidates = np.asarray(long) if len(long) >= count else members
         sims = np.round(np.asarray(embeddings[candidates], np.float64) @ centroid, 6)
